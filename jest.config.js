@@ -1,0 +1,12 @@
+/** Tests run from TypeScript sources: workspace imports resolve to each package's src. */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/packages", "<rootDir>/services"],
+  testMatch: ["**/src/**/*.test.ts", "**/test/**/*.test.ts"],
+  transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
+  moduleNameMapper: {
+    "^@portfolio/core$": "<rootDir>/packages/core/src",
+    "^@portfolio/(gateway|metadata|blobs|portfolio)$": "<rootDir>/services/$1/src",
+  },
+  testTimeout: 30000,
+};

@@ -1,0 +1,60 @@
+import type { Readable } from "node:stream";
+
+/** The bytes of a committed upload, now stored under their own key. */
+export interface StoredBlob {
+  digest: string;
+  size: number;
+  storageKey: string;
+}
+
+/** An inclusive byte range, already checked against the blob's size. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Bulk bytes: resumable uploads and stored blobs. Upload bytes are staged
+ * under the upload session's id and become a blob only through `commitUpload`,
+ * which verifies the digest first; nothing partial is ever readable as a blob.
+ *
+ * Storage knows nothing of repositories: metadata decides who may read what.
+ */
+export interface BlobStorage {
+  /** Prepares staging for a new upload session. */
+  createUpload(uploadId: string): Promise<void>;
+
+  /** Bytes staged so far, or undefined when the upload is unknown. */
+  uploadSize(uploadId: string): Promise<number | undefined>;
+
+  /**
+   * Appends `body` to the staged bytes and returns the new size. When `offset`
+   * is given it must equal the staged size, else UploadOffsetError and nothing
+   * is written. `length`, when known, must match the bytes received, else
+   * SizeMismatchError and the upload is left as it was. Appends to one upload
+   * are serialised. Throws UploadUnknownError for an unknown upload.
+   */
+  appendUpload(
+    uploadId: string,
+    body: Readable,
+    options?: { offset?: number; length?: number },
+  ): Promise<number>;
+
+  /**
+   * Verifies that the staged bytes have `digest` (sha256 or sha512) and moves
+   * them under a new storage key. Throws DigestMismatchError, leaving the
+   * upload in place so the client may retry.
+   */
+  commitUpload(uploadId: string, digest: string): Promise<StoredBlob>;
+
+  /** Discards an upload's staged bytes; unknown uploads are ignored. */
+  cancelUpload(uploadId: string): Promise<void>;
+
+  /** Streams a stored blob, or the inclusive range of it. */
+  read(storageKey: string, range?: ByteRange): Promise<Readable>;
+
+  /** Deletes stored bytes; unknown keys are ignored. */
+  delete(storageKey: string): Promise<void>;
+
+  close(): Promise<void>;
+}
