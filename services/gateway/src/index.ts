@@ -1,1 +1,2 @@
-export {};
+export { buildGateway, type GatewayOptions } from "./app";
+export { DEFAULT_LIMITS, type RegistryBackends, type RegistryLimits } from "./registry/registry";

@@ -1,0 +1,95 @@
+import { randomUUID } from "node:crypto";
+import { OciError } from "@portfolio/core";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from "fastify";
+import { toOciError } from "./http/errors";
+import { sendJson } from "./http/json";
+import { Registry, type RegistryBackends, type RegistryLimits } from "./registry/registry";
+import { catalog } from "./routes/catalog";
+import { dispatch } from "./routes/dispatch";
+
+export interface GatewayOptions {
+  backends: RegistryBackends;
+  limits?: RegistryLimits;
+  logger?: FastifyServerOptions["loggerInstance"];
+}
+
+/**
+ * The OCI Distribution API over the core contracts. Bodies are never parsed
+ * by Fastify: each handler streams or reads the raw request itself, so blobs
+ * of any size pass with bounded memory and manifests keep their exact bytes.
+ */
+export function buildGateway(options: GatewayOptions): FastifyInstance {
+  const registry = new Registry(options.backends, options.limits);
+  const app = Fastify({
+    loggerInstance: options.logger,
+    disableRequestLogging: true,
+    genReqId: (request) => headerValue(request.headers["x-request-id"]) ?? randomUUID(),
+    requestIdHeader: false,
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1024 },
+    return503OnClosing: true,
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", (_request, _payload, done) => done(null));
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("docker-distribution-api-version", "registry/2.0");
+    reply.header("x-request-id", request.id);
+  });
+  app.addHook("onResponse", async (request, reply) => logResponse(request, reply));
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((_request, reply) => {
+    sendError(new OciError("NAME_UNKNOWN", "no such API route"), _request, reply);
+  });
+
+  app.get("/v2/", async (_request, reply) => sendJson(reply, {}));
+  app.get("/v2", async (_request, reply) => sendJson(reply, {}));
+  app.get("/v2/_catalog", (request, reply) => catalog(registry, request as never, reply));
+  app.route({
+    method: ["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"],
+    url: "/v2/*",
+    exposeHeadRoute: false,
+    handler: (request, reply) => dispatch(registry, request as never, reply),
+  });
+  return app;
+}
+
+function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const oci = toOciError(error) ?? fromFastify(error);
+  if (!oci) {
+    request.log.error({ err: error }, "request failed");
+    return sendJson(reply.status(500), {
+      errors: [{ code: "UNKNOWN", message: "internal error" }],
+    });
+  }
+  reply.headers(oci.headers).status(oci.status);
+  return sendJson(reply, oci.toBody());
+}
+
+/** Fastify's own client errors (bad URLs, bodies) keep their 4xx status. */
+function fromFastify(error: unknown): OciError | undefined {
+  const status = (error as { statusCode?: number }).statusCode;
+  if (status === undefined || status < 400 || status >= 500) return undefined;
+  const message = error instanceof Error ? error.message : "bad request";
+  return new OciError("UNSUPPORTED", message, undefined, { status });
+}
+
+function logResponse(request: FastifyRequest, reply: FastifyReply) {
+  const fields = {
+    method: request.method,
+    url: request.url,
+    status: reply.statusCode,
+    ms: Math.round(reply.elapsedTime),
+  };
+  if (reply.statusCode >= 500) request.log.error(fields, "request completed");
+  else request.log.info(fields, "request completed");
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first && /^[\w.:-]{1,128}$/.test(first) ? first : undefined;
+}

@@ -1,0 +1,28 @@
+import type { Readable } from "node:stream";
+import { type BlobRecord, BlobUnknownError, type ByteRange } from "@portfolio/core";
+import type { RegistryBackends } from "./registry";
+
+/** Reading and deleting the blobs of a repository. */
+export class BlobService {
+  constructor(private readonly backends: RegistryBackends) {}
+
+  /** The blob if the repository holds it; throws BlobUnknownError otherwise. */
+  async stat(repository: string, digest: string): Promise<BlobRecord> {
+    const blob = await this.backends.metadata.findBlob(repository, digest);
+    if (!blob) throw new BlobUnknownError(digest);
+    return blob;
+  }
+
+  open(blob: BlobRecord, range?: ByteRange): Promise<Readable> {
+    return this.backends.storage.read(blob.storageKey, range);
+  }
+
+  /**
+   * Removes the blob from the repository. Its bytes stay until garbage
+   * collection finds that no repository holds them.
+   */
+  async delete(repository: string, digest: string): Promise<void> {
+    const removed = await this.backends.metadata.unlinkBlob(repository, digest);
+    if (!removed) throw new BlobUnknownError(digest);
+  }
+}

@@ -1,0 +1,50 @@
+import { OciError } from "@portfolio/core";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { requireRepositoryName } from "../http/params";
+import type { Registry } from "../registry/registry";
+import { blobs } from "./blobs";
+import type { Method, Resource } from "./context";
+import { manifests } from "./manifests";
+import { referrers } from "./referrers";
+import { tags } from "./tags";
+import { uploadSession, uploadStart } from "./uploads";
+
+/**
+ * Repository names contain slashes, so a path is split from the right: the
+ * resource is recognised by its suffix and everything before it is the name.
+ * Order matters: upload paths end like blob paths.
+ */
+const ROUTES: ReadonlyArray<{ pattern: RegExp; resource: Resource }> = [
+  { pattern: /^(.+)\/blobs\/uploads\/?$/, resource: uploadStart },
+  { pattern: /^(.+)\/blobs\/uploads\/([^/]+)$/, resource: uploadSession },
+  { pattern: /^(.+)\/blobs\/([^/]+)$/, resource: blobs },
+  { pattern: /^(.+)\/manifests\/([^/]+)$/, resource: manifests },
+  { pattern: /^(.+)\/tags\/list$/, resource: tags },
+  { pattern: /^(.+)\/referrers\/([^/]+)$/, resource: referrers },
+];
+
+/** Answers any `/v2/<name>/...` request by finding its resource and method. */
+export async function dispatch(
+  registry: Registry,
+  request: FastifyRequest<{ Params: { "*": string }; Querystring: Record<string, string> }>,
+  reply: FastifyReply,
+): Promise<unknown> {
+  const path = request.params["*"];
+  for (const { pattern, resource } of ROUTES) {
+    const match = pattern.exec(path);
+    if (!match) continue;
+
+    const handler = resource[request.method as Method];
+    if (!handler) throw new OciError("UNSUPPORTED", `${request.method} is not supported here`);
+    const repository = requireRepositoryName(match[1]!);
+    return handler({
+      request,
+      reply,
+      registry,
+      repository,
+      target: match[2] ?? "",
+      query: request.query,
+    });
+  }
+  throw new OciError("NAME_UNKNOWN", "no such API route", undefined, { status: 404 });
+}
