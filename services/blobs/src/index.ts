@@ -1,1 +1,4 @@
-export {};
+export {
+  FilesystemBlobStorage,
+  type FilesystemBlobStorageOptions,
+} from "./filesystem/filesystem-blob-storage";
