@@ -70,6 +70,12 @@ suite_env=(
   OCI_API_MANIFESTS_DIGEST_HEADER=true
 )
 
+# The suite expects an empty registry (it reuses tag names across data sets).
+catalog="$(curl -s -m 10 "http://$registry/v2/_catalog" 2>/dev/null || true)"
+if [[ $catalog == *'"repositories"'* && $catalog != *'"repositories":[]'* && $catalog != *'"repositories": []'* ]]; then
+  log "WARNING: the registry is not empty (GET /v2/_catalog: ${catalog:0:200}); results may differ from a fresh one"
+fi
+
 log "suite: $bin ($(go version -m "$bin" 2>/dev/null | awk '$1 == "mod" { print $3; exit }'))"
 log "registry: http://$registry  results: $results_dir"
 printf '  %s\n' "${suite_env[@]}"
