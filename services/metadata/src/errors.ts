@@ -22,6 +22,21 @@ const UNAVAILABLE_SOCKET_CODES = new Set([
   "57P03", // cannot_connect_now: the server is starting or recovering
 ]);
 
+/**
+ * Driver adapter error kinds (the `cause.kind` of Prisma's DriverAdapterError,
+ * which raw queries carry in `meta.driverAdapterError`) that mean the same.
+ */
+const UNAVAILABLE_ADAPTER_KINDS = new Set([
+  "DatabaseNotReachable",
+  "ConnectionClosed",
+  "SocketTimeout",
+  "TlsConnectionError",
+  "TooManyConnections",
+  "DatabaseDoesNotExist",
+  "DatabaseAccessDenied",
+  "AuthenticationFailed",
+]);
+
 /** Messages of drivers whose connection is gone and that set no code. */
 const UNAVAILABLE_MESSAGES = [/PGlite is closed/i, /Connection terminated/i];
 
@@ -42,33 +57,38 @@ function isUnavailable(error: unknown): boolean {
   if (error instanceof Prisma.PrismaClientKnownRequestError) {
     if (error.code.startsWith("P1") || UNAVAILABLE_PRISMA_CODES.has(error.code)) return true;
   }
-  return causes(error).some(isDriverUnavailable);
-}
-
-function isDriverUnavailable(error: ErrorLike): boolean {
-  if (typeof error.code === "string" && UNAVAILABLE_SOCKET_CODES.has(error.code)) return true;
-  return UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(String(error.message)));
+  return related(error).some(saysUnavailable);
 }
 
 interface ErrorLike {
   message?: unknown;
   code?: unknown;
+  kind?: unknown;
   cause?: unknown;
+  meta?: { driverAdapterError?: unknown };
+}
+
+function saysUnavailable(error: ErrorLike): boolean {
+  if (typeof error.code === "string" && UNAVAILABLE_SOCKET_CODES.has(error.code)) return true;
+  if (typeof error.kind === "string" && UNAVAILABLE_ADAPTER_KINDS.has(error.kind)) return true;
+  const message = typeof error.message === "string" ? error.message : "";
+  return UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message));
 }
 
 /**
- * The error and the chain of its causes. Duck-typed rather than `instanceof
- * Error`: driver errors may come from another realm (a worker, a sandbox).
+ * The error, its causes and the driver adapter error Prisma attaches, as
+ * plain objects: driver errors may come from another realm (a worker, a
+ * sandbox), where `instanceof Error` fails.
  */
-function causes(error: unknown): ErrorLike[] {
-  const chain: ErrorLike[] = [];
-  for (let current = error; isErrorLike(current); current = current.cause) {
-    if (chain.includes(current)) break;
-    chain.push(current);
+function related(error: unknown): ErrorLike[] {
+  const found: ErrorLike[] = [];
+  const queue: unknown[] = [error];
+  while (queue.length > 0 && found.length < 16) {
+    const current = queue.shift();
+    if (typeof current !== "object" || current === null || found.includes(current)) continue;
+    const like = current as ErrorLike;
+    found.push(like);
+    queue.push(like.cause, like.meta?.driverAdapterError);
   }
-  return chain;
-}
-
-function isErrorLike(value: unknown): value is ErrorLike {
-  return typeof value === "object" && value !== null && "message" in value;
+  return found;
 }
