@@ -4,13 +4,19 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { ManifestPut } from "@portfolio/core";
-import { openEmbeddedDatabase, PrismaMetadataStore } from "../src";
+import { Client } from "pg";
+import {
+  type MetadataDatabase,
+  openEmbeddedDatabase,
+  openPostgres,
+  PrismaMetadataStore,
+} from "../src";
 
 export function sha256(content: string | Buffer): string {
   return `sha256:${createHash("sha256").update(content).digest("hex")}`;
 }
 
-/** A fresh folder under the system temp dir; removed by `removeTempDir`. */
+/** A fresh folder under the system temp dir. */
 export function makeTempDir(): Promise<string> {
   return mkdtemp(path.join(tmpdir(), "portfolio-metadata-"));
 }
@@ -19,11 +25,94 @@ export function removeTempDir(dir: string): Promise<void> {
   return rm(dir, { recursive: true, force: true });
 }
 
-export async function openTestStore(dataDir: string): Promise<PrismaMetadataStore> {
-  return new PrismaMetadataStore(await openEmbeddedDatabase(dataDir));
+/** A store on a database of its own, and how to throw both away. */
+export interface TestStore {
+  store: PrismaMetadataStore;
+  database: MetadataDatabase;
+  dispose(): Promise<void>;
 }
 
-/** Records a blob with made-up content in `repository` and returns its digest. */
+/**
+ * Where the store suites run: always on PGlite in a temp dir, and also on a
+ * real Postgres server when PORTFOLIO_TEST_POSTGRES_URL names one (each suite
+ * then gets a database of its own, with a linguistic ICU collation so that
+ * byte order has to come from the queries).
+ */
+export const backends: [string, () => Promise<TestStore>][] = [
+  ["pglite", openPgliteStore],
+  ...(process.env.PORTFOLIO_TEST_POSTGRES_URL
+    ? [["postgres", openPostgresStore] as [string, () => Promise<TestStore>]]
+    : []),
+];
+
+async function openPgliteStore(): Promise<TestStore> {
+  const dir = await makeTempDir();
+  const database = await openEmbeddedDatabase(dir);
+  const store = new PrismaMetadataStore(database);
+  return {
+    store,
+    database,
+    async dispose() {
+      await store.close();
+      await removeTempDir(dir);
+    },
+  };
+}
+
+async function openPostgresStore(): Promise<TestStore> {
+  const url = await createTestDatabase();
+  const database = await openPostgres(url.href);
+  const store = new PrismaMetadataStore(database);
+  return {
+    store,
+    database,
+    async dispose() {
+      await store.close();
+      await dropTestDatabase(url);
+    },
+  };
+}
+
+/** A new empty database on the server of PORTFOLIO_TEST_POSTGRES_URL; its URL. */
+export async function createTestDatabase(): Promise<URL> {
+  const server = new URL(process.env.PORTFOLIO_TEST_POSTGRES_URL!);
+  const name = `portfolio_test_${randomUUID().replaceAll("-", "")}`;
+  await withAdmin(server, (admin) =>
+    admin.query(
+      `CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`,
+    ),
+  );
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return url;
+}
+
+export async function dropTestDatabase(url: URL): Promise<void> {
+  const name = url.pathname.slice(1);
+  await withAdmin(url, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}
+
+async function withAdmin<T>(url: URL, work: (admin: Client) => Promise<T>): Promise<T> {
+  const adminUrl = new URL(url);
+  adminUrl.pathname = "/postgres";
+  const admin = new Client({ connectionString: adminUrl.href });
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+let repositoryCount = 0;
+
+/** A repository name no other test of the file uses. */
+export function newRepository(prefix = "library/test"): string {
+  repositoryCount += 1;
+  return `${prefix}-${repositoryCount}`;
+}
+
+/** Records a blob with the given content in `repository`; returns its digest. */
 export async function pushBlob(
   store: PrismaMetadataStore,
   repository: string,
@@ -34,10 +123,14 @@ export async function pushBlob(
   return digest;
 }
 
-/** A manifest push whose payload (and so digest) is derived from `body`. */
-export function manifestPut(repository: string, body: unknown, extra: Partial<ManifestPut> = {}) {
+/** A manifest push whose payload, and so digest, is derived from `body`. */
+export function manifestPut(
+  repository: string,
+  body: unknown,
+  extra: Partial<ManifestPut> = {},
+): ManifestPut {
   const payload = Buffer.from(JSON.stringify(body));
-  const put: ManifestPut = {
+  return {
     repository,
     digest: sha256(payload),
     mediaType: "application/vnd.oci.image.manifest.v1+json",
@@ -46,5 +139,4 @@ export function manifestPut(repository: string, body: unknown, extra: Partial<Ma
     children: [],
     ...extra,
   };
-  return put;
 }
