@@ -8,6 +8,7 @@ import Fastify, {
 } from "fastify";
 import { toOciError } from "./http/errors";
 import { sendJson } from "./http/json";
+import { RequestLog } from "./http/request-log";
 import { Registry, type RegistryBackends, type RegistryLimits } from "./registry/registry";
 import { catalog } from "./routes/catalog";
 import { dispatch } from "./routes/dispatch";
@@ -27,7 +28,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
   const registry = new Registry(options.backends, options.limits);
   const app = Fastify({
     loggerInstance: options.logger,
-    disableRequestLogging: true,
+    logController: new RequestLog(),
     genReqId: (request) => headerValue(request.headers["x-request-id"]) ?? randomUUID(),
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1024 },
@@ -40,7 +41,6 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     reply.header("docker-distribution-api-version", "registry/2.0");
     reply.header("x-request-id", request.id);
   });
-  app.addHook("onResponse", async (request, reply) => logResponse(request, reply));
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((_request, reply) => {
     sendError(new OciError("NAME_UNKNOWN", "no such API route"), _request, reply);
@@ -76,17 +76,6 @@ function fromFastify(error: unknown): OciError | undefined {
   if (status === undefined || status < 400 || status >= 500) return undefined;
   const message = error instanceof Error ? error.message : "bad request";
   return new OciError("UNSUPPORTED", message, undefined, { status });
-}
-
-function logResponse(request: FastifyRequest, reply: FastifyReply) {
-  const fields = {
-    method: request.method,
-    url: request.url,
-    status: reply.statusCode,
-    ms: Math.round(reply.elapsedTime),
-  };
-  if (reply.statusCode >= 500) request.log.error(fields, "request completed");
-  else request.log.info(fields, "request completed");
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -1,4 +1,3 @@
-import "./native-pglite";
 import { randomUUID } from "node:crypto";
 import { backends, newRepository, pushBlob, sha256, type TestStore } from "./helpers";
 

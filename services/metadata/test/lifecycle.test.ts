@@ -1,4 +1,3 @@
-import "./native-pglite";
 import { randomUUID } from "node:crypto";
 import * as path from "node:path";
 import { BackendUnavailableError } from "@portfolio/core";

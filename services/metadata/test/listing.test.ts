@@ -1,4 +1,3 @@
-import "./native-pglite";
 import { backends, manifestPut, newRepository, type TestStore } from "./helpers";
 
 describe.each(backends)("tag and repository lists on %s", (_name, open) => {

@@ -1,4 +1,3 @@
-import "./native-pglite";
 import { ManifestReferencesUnknownError } from "@portfolio/core";
 import { backends, manifestPut, newRepository, pushBlob, sha256, type TestStore } from "./helpers";
 

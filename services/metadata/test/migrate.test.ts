@@ -1,4 +1,3 @@
-import "./native-pglite";
 import { createHash } from "node:crypto";
 import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import * as path from "node:path";

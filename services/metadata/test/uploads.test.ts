@@ -1,4 +1,3 @@
-import "./native-pglite";
 import { randomUUID } from "node:crypto";
 import { backends, newRepository, type TestStore } from "./helpers";
 

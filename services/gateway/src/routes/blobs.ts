@@ -13,7 +13,7 @@ export const blobs: Resource = {
   },
 
   GET: async (context) => {
-    const { registry, repository, target, reply, request } = context;
+    const { registry, repository, target, request } = context;
     const digest = requireDigest(target).digest;
     const blob = await registry.blobs.stat(repository, digest);
     const range = parseRange(request.headers.range, blob.size);

@@ -1,0 +1,26 @@
+import { type FastifyReply, type FastifyRequest, LogController } from "fastify";
+
+/**
+ * One line per request, when it completes: 5xx at error, everything else at
+ * info (a 4xx is the client's mistake, not ours). Fastify's own
+ * "incoming request" line is dropped as noise.
+ */
+export class RequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const fields = {
+      method: request.method,
+      url: request.url,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+      err: error ?? undefined,
+    };
+    if (reply.statusCode >= 500) request.log.error(fields, "request completed");
+    else request.log.info(fields, "request completed");
+  }
+}
