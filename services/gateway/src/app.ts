@@ -12,6 +12,7 @@ import { RequestLog } from "./http/request-log";
 import { Registry, type RegistryBackends, type RegistryLimits } from "./registry/registry";
 import { catalog } from "./routes/catalog";
 import { dispatch } from "./routes/dispatch";
+import { registerHealth } from "./routes/health";
 
 export interface GatewayOptions {
   backends: RegistryBackends;
@@ -46,6 +47,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     sendError(new OciError("NAME_UNKNOWN", "no such API route"), _request, reply);
   });
 
+  registerHealth(app, options.backends);
   app.get("/v2/", async (_request, reply) => sendJson(reply, {}));
   app.get("/v2", async (_request, reply) => sendJson(reply, {}));
   app.get("/v2/_catalog", (request, reply) => catalog(registry, request as never, reply));

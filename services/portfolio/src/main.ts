@@ -1,39 +1,33 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig } from "./config";
-import { startEmbedded } from "./embedded";
-import { createLogger } from "./logger";
+import { serve } from "./commands/serve";
+import { ConfigError } from "./config";
 
-/**
- * `portfolio`: runs the registry in one process on the embedded default.
- * Configuration comes from the environment (see docs/configuration.md).
- */
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger(config.logLevel);
-  const registry = await startEmbedded(config, logger);
-  logger.info({ url: registry.url, dataDir: config.dataDir }, "registry listening");
+/** The `portfolio` command. Each subcommand is one process role. */
+const COMMANDS: Record<string, { run: () => Promise<void>; help: string }> = {
+  serve: { run: serve, help: "the whole registry in one process (the embedded default)" },
+};
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    registry.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, { help }]) => `  ${name.padEnd(10)} ${help}`);
+  return `usage: portfolio [command]\n\ncommands:\n${lines.join("\n")}\n\nConfiguration comes from PORTFOLIO_* environment variables (see README.md).\n`;
 }
 
-main().catch((error: unknown) => {
-  const message = error instanceof ConfigError ? error.message : String(error);
-  process.stderr.write(`portfolio: ${message}\n`);
-  if (!(error instanceof ConfigError) && error instanceof Error)
-    process.stderr.write(`${error.stack}\n`);
+async function main(argv: string[]): Promise<void> {
+  const name = argv[0] ?? "serve";
+  if (name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(usage());
+    return;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new ConfigError(`unknown command ${name}\n\n${usage()}`);
+  await command.run();
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`portfolio: ${error.message}\n`);
+  } else {
+    process.stderr.write(`portfolio: ${error instanceof Error ? error.stack : String(error)}\n`);
+  }
   process.exit(1);
 });

@@ -86,6 +86,13 @@ describe("the base endpoint", () => {
     expect(await response.json()).toEqual({});
   });
 
+  it("reports liveness and readiness", async () => {
+    expect((await registry.request("/healthz")).status).toBe(200);
+    const ready = await registry.request("/readyz");
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready" });
+  });
+
   it("answers an unknown route with 404 and an error body", async () => {
     const response = await registry.request("/v2/some/repo/unknown/thing");
     expect(response.status).toBe(404);

@@ -56,5 +56,8 @@ export interface BlobStorage {
   /** Deletes stored bytes; unknown keys are ignored. */
   delete(storageKey: string): Promise<void>;
 
+  /** Resolves when storage can be used; throws BackendUnavailableError if not. */
+  ping(): Promise<void>;
+
   close(): Promise<void>;
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, open, rename, rm, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, mkdir, open, rename, rm, writeFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import {
+  BackendUnavailableError,
   type BlobStorage,
   BlobUnknownError,
   type ByteRange,
@@ -111,6 +113,15 @@ export class FilesystemBlobStorage implements BlobStorage {
   }
 
   /** Waits for appends and commits under way; the driver holds nothing else open. */
+  /** Storage is usable when its blobs folder can be written to. */
+  async ping(): Promise<void> {
+    try {
+      await access(this.layout.blobsDirectory, constants.W_OK);
+    } catch (error) {
+      throw new BackendUnavailableError("filesystem", { cause: error });
+    }
+  }
+
   async close(): Promise<void> {
     await this.uploads.idle();
   }
