@@ -99,6 +99,12 @@ describe("monolithic uploads", () => {
 });
 
 describe("chunked uploads", () => {
+  it("advertises no minimum chunk length on the filesystem, which takes any size", async () => {
+    const response = await registry.request("/v2/up/min/blobs/uploads/", { method: "POST" });
+    expect(response.status).toBe(202);
+    expect(response.headers.get("oci-chunk-min-length")).toBeNull();
+  });
+
   it("takes chunks in order, reports progress, and refuses out-of-order chunks with 416", async () => {
     const bytes = randomBytes(3067);
     const location = await startUpload("up/chunked");

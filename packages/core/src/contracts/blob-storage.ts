@@ -21,6 +21,13 @@ export interface ByteRange {
  * Storage knows nothing of repositories: metadata decides who may read what.
  */
 export interface BlobStorage {
+  /**
+   * The smallest chunk, except the last, that the backend stores efficiently
+   * (S3 multipart parts); the gateway advertises it as OCI-Chunk-Min-Length.
+   * Absent when any chunk size will do.
+   */
+  readonly minimumChunkLength?: number;
+
   /** Prepares staging for a new upload session. */
   createUpload(uploadId: string): Promise<void>;
 

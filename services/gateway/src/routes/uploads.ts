@@ -85,6 +85,8 @@ async function startUpload(context: RouteContext) {
   const session = await context.registry.uploads.start(context.repository);
   const location = `/v2/${context.repository}/blobs/uploads/${session.id}`;
 
+  const minimum = context.registry.backends.storage.minimumChunkLength;
+  if (minimum !== undefined) context.reply.header("oci-chunk-min-length", minimum);
   context.reply
     .headers({ location, range: uploadRange(0), "docker-upload-uuid": session.id })
     .header("content-length", 0)
