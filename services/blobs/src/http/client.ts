@@ -1,0 +1,200 @@
+import type { Readable } from "node:stream";
+import {
+  BackendUnavailableError,
+  type BlobStorage,
+  type ByteRange,
+  DomainError,
+  type StoredBlob,
+  UploadOffsetError,
+  UploadUnknownError,
+} from "@portfolio/core";
+import { type Dispatcher, errors, Pool } from "undici";
+import { KeyedSerializer } from "../streams/keyed-serializer";
+import { blobPath, commitPath, REQUEST_ID_HEADER, rangeHeader, uploadPath } from "./protocol";
+import { fromWireError } from "./wire-errors";
+
+export interface HttpBlobStorageOptions {
+  /** The blob service's base URL, e.g. http://127.0.0.1:5002. */
+  url: string;
+  /** Keep-alive connections kept at most; default 64. Each append or read holds one. */
+  connections?: number;
+  /** Deadline for the answer to a call that streams nothing; default 30 s. */
+  requestTimeoutMs?: number;
+  /** Deadline for a commit's answer, which may read back and sync a large blob; default 10 min. */
+  commitTimeoutMs?: number;
+  /** The id of the request being served, sent along so both services log it. */
+  requestId?: () => string | undefined;
+  /** What the driver behind the service advertises; see BlobStorage. */
+  minimumChunkLength?: number;
+}
+
+type Call = Omit<Dispatcher.RequestOptions, "origin">;
+
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+/**
+ * BlobStorage in another process: each call is one request to the blob
+ * service's HTTP API (see protocol.ts and BlobServer for why HTTP). Upload
+ * bodies stream through with TCP's backpressure and reads return the
+ * response stream itself, so nothing is buffered whole here either.
+ *
+ * The service's domain errors come back as the same classes the driver threw;
+ * a service that cannot be reached is BackendUnavailableError("blobs"). When
+ * an append's body fails (the gateway's client went away), the request is
+ * torn down and the service rolls the append back.
+ */
+export class HttpBlobStorage implements BlobStorage {
+  readonly minimumChunkLength?: number;
+  private readonly pool: Pool;
+  private readonly uploads = new KeyedSerializer();
+  private readonly requestTimeoutMs: number;
+  private readonly commitTimeoutMs: number;
+
+  constructor(private readonly options: HttpBlobStorageOptions) {
+    this.pool = new Pool(options.url, { connections: options.connections ?? 64 });
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.commitTimeoutMs = options.commitTimeoutMs ?? 600_000;
+    this.minimumChunkLength = options.minimumChunkLength;
+  }
+
+  async createUpload(uploadId: string): Promise<void> {
+    await this.discard(this.call({ method: "POST", path: uploadPath(uploadId) }));
+  }
+
+  async uploadSize(uploadId: string): Promise<number | undefined> {
+    try {
+      const answer = await this.call({ method: "GET", path: uploadPath(uploadId) });
+      return ((await answer.body.json()) as { size: number }).size;
+    } catch (error) {
+      if (error instanceof UploadUnknownError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Appends to one upload leave this process in the order they were asked for. */
+  async appendUpload(
+    uploadId: string,
+    body: Readable,
+    options: { offset?: number; length?: number } = {},
+  ): Promise<number> {
+    return this.uploads.run(uploadId.toLowerCase(), () => this.appendNow(uploadId, body, options));
+  }
+
+  async commitUpload(uploadId: string, digest: string): Promise<StoredBlob> {
+    const path = `${commitPath(uploadId)}?${new URLSearchParams({ digest })}`;
+    const commit = () => this.call({ method: "POST", path, headersTimeout: this.commitTimeoutMs });
+    const answer = await this.uploads.run(uploadId.toLowerCase(), commit);
+    return (await answer.body.json()) as StoredBlob;
+  }
+
+  async cancelUpload(uploadId: string): Promise<void> {
+    const cancel = () => this.call({ method: "DELETE", path: uploadPath(uploadId) });
+    await this.discard(this.uploads.run(uploadId.toLowerCase(), cancel));
+  }
+
+  /** The response body itself; the caller consumes or destroys it. */
+  async read(storageKey: string, range?: ByteRange): Promise<Readable> {
+    const headers = range === undefined ? {} : { range: rangeHeader(range) };
+    const answer = await this.call({ method: "GET", path: blobPath(storageKey), headers });
+    return answer.body;
+  }
+
+  async delete(storageKey: string): Promise<void> {
+    await this.discard(this.call({ method: "DELETE", path: blobPath(storageKey) }));
+  }
+
+  /** Ready when the service is, which includes its own storage's ping. */
+  async ping(): Promise<void> {
+    await this.discard(this.call({ method: "GET", path: "/readyz" }));
+  }
+
+  /** Waits for appends and commits under way, then closes the pooled connections. */
+  async close(): Promise<void> {
+    await this.uploads.idle();
+    await this.pool.close();
+  }
+
+  /**
+   * HTTP/1.1 would let the service refuse a wrong offset before the body
+   * moves (Expect: 100-continue), but undici does not offer it; asking for
+   * the size first keeps a misplaced chunk from crossing the network. The
+   * service still checks the offset itself, against appends from elsewhere.
+   */
+  private async appendNow(
+    uploadId: string,
+    body: Readable,
+    { offset, length }: { offset?: number; length?: number },
+  ): Promise<number> {
+    if (offset !== undefined) await this.expectOffset(uploadId, offset);
+
+    const query = new URLSearchParams();
+    if (offset !== undefined) query.set("offset", String(offset));
+    if (length !== undefined) query.set("length", String(length));
+    // The answer comes only after the whole body, however long the caller takes to send it.
+    const path = `${uploadPath(uploadId)}?${query}`;
+    const answer = await this.call({ method: "PATCH", path, body, headersTimeout: 0 });
+    return ((await answer.body.json()) as { size: number }).size;
+  }
+
+  private async expectOffset(uploadId: string, offset: number): Promise<void> {
+    const size = await this.uploadSize(uploadId);
+    if (size === undefined) throw new UploadUnknownError(uploadId);
+    if (size !== offset) throw new UploadOffsetError(size, offset);
+  }
+
+  /** Sends one request and answers its successful response; every failure is translated here. */
+  private async call(call: Call): Promise<Dispatcher.ResponseData> {
+    const answer = await this.pool
+      .request({
+        headersTimeout: this.requestTimeoutMs,
+        bodyTimeout: this.requestTimeoutMs,
+        ...call,
+        headers: { ...call.headers, ...this.requestIdHeader() },
+      })
+      .catch((error: unknown) => {
+        throw asTransportFailure(error);
+      });
+    if (answer.statusCode < 400) return answer;
+
+    throw fromWireError(answer.statusCode, await readErrorBody(answer.body));
+  }
+
+  private async discard(answer: Promise<Dispatcher.ResponseData>): Promise<void> {
+    await (await answer).body.dump();
+  }
+
+  private requestIdHeader(): Record<string, string> {
+    const id = this.options.requestId?.();
+    return id === undefined ? {} : { [REQUEST_ID_HEADER]: id };
+  }
+}
+
+/**
+ * Undici's own errors and socket errors mean the service could not be
+ * reached or went away mid-call. Anything else, such as the error an
+ * append's body failed with, is the caller's and is passed on as it is.
+ */
+function asTransportFailure(error: unknown): unknown {
+  if (error instanceof DomainError || error instanceof errors.RequestAbortedError) return error;
+  const systemError = typeof (error as NodeJS.ErrnoException).syscall === "string";
+  if (error instanceof errors.UndiciError || systemError) {
+    return new BackendUnavailableError("blobs", { cause: error });
+  }
+  return error;
+}
+
+/** The JSON of an error answer, read up to a bound; undefined when it is not JSON. */
+async function readErrorBody(body: Dispatcher.ResponseData["body"]): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    bytes += chunk.length;
+    if (bytes > ERROR_BODY_LIMIT) break;
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}

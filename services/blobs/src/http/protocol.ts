@@ -1,0 +1,46 @@
+import type { ByteRange } from "@portfolio/core";
+
+/*
+ * The blob service's HTTP API, shared by server and client so the two cannot drift:
+ *
+ *   POST   /uploads/:id                    create an upload session            201
+ *   GET    /uploads/:id  (HEAD too)        {"size": n}, size also in a header  200
+ *   PATCH  /uploads/:id?offset=&length=    append the streamed body            200 {"size": n}
+ *   POST   /uploads/:id/commit?digest=     verify and store                    201 StoredBlob
+ *   DELETE /uploads/:id                    cancel                              204
+ *   GET    /blobs/:key   (Range: bytes=a-b) the blob's bytes                    200 or 206
+ *   DELETE /blobs/:key                     delete                              204
+ *   GET    /healthz, /readyz               liveness, and the driver's ping     200 or 503
+ *
+ * Failures answer `{kind, message, ...fields}` (see wire-errors.ts).
+ */
+
+export const REQUEST_ID_HEADER = "x-request-id";
+export const UPLOAD_SIZE_HEADER = "x-upload-size";
+
+export function uploadPath(uploadId: string): string {
+  return `/uploads/${encodeURIComponent(uploadId)}`;
+}
+
+export function commitPath(uploadId: string): string {
+  return `${uploadPath(uploadId)}/commit`;
+}
+
+export function blobPath(storageKey: string): string {
+  return `/blobs/${encodeURIComponent(storageKey)}`;
+}
+
+/** An HTTP Range header for an inclusive byte range (RFC 9110, section 14.1.2). */
+export function rangeHeader(range: ByteRange): string {
+  return `bytes=${range.start}-${range.end}`;
+}
+
+/** The single closed range the client sends, or undefined for anything else. */
+export function parseRangeHeader(value: string): ByteRange | undefined {
+  const match = /^bytes=(\d+)-(\d+)$/.exec(value);
+  if (match === null) return undefined;
+
+  const start = Number(match[1]);
+  const end = Number(match[2]);
+  return start <= end && Number.isSafeInteger(end) ? { start, end } : undefined;
+}

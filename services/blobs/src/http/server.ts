@@ -1,0 +1,135 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { BlobStorage } from "@portfolio/core";
+import type { Logger } from "pino";
+import { KeyedSerializer } from "../streams/keyed-serializer";
+import { sendJson } from "./exchange";
+import { REQUEST_ID_HEADER } from "./protocol";
+import { findRoute } from "./router";
+import { toWireError } from "./wire-errors";
+
+export interface BlobServerOptions {
+  /** The driver that holds the bytes; the server uses it and never closes it. */
+  storage: BlobStorage;
+  logger: Logger;
+  /** A connection with no traffic either way for this long is dropped; default 2 minutes. */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * The blob service as its own process: any BlobStorage driver behind a small
+ * HTTP/1.1 API (routes in protocol.ts), for HttpBlobStorage to call.
+ *
+ * Why plain HTTP streams and not gRPC, which the metadata service speaks: a
+ * blob is one long byte stream, and gRPC would cut it into messages (4 MiB
+ * at most by default) and, as measured here, grpc-js ignores larger
+ * flow-control windows, so it crawls where a loopback TCP stream between two
+ * Node processes carries 2.0-2.6 GB/s. HTTP gives that stream to the driver
+ * as it is, with TCP's own backpressure, and Range reads for free.
+ *
+ * Bodies are never buffered: an append hands the request itself to the
+ * driver, a read pipes the driver's stream into the response.
+ */
+export class BlobServer {
+  readonly server: Server;
+  private readonly uploads = new KeyedSerializer();
+
+  constructor(private readonly options: BlobServerOptions) {
+    // No whole-request deadline: an append of a large chunk may stream for minutes.
+    this.server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
+      void this.handle(req, res);
+    });
+    this.server.setTimeout(options.idleTimeoutMs ?? 120_000);
+  }
+
+  /** Starts listening and answers the base URL, e.g. http://127.0.0.1:5002. */
+  async listen(port: number, host: string): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => {
+        this.server.off("error", reject);
+        resolve();
+      });
+    });
+    const address = this.server.address() as AddressInfo;
+    const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    return `http://${shown}:${address.port}`;
+  }
+
+  /** Stops accepting connections and resolves once the requests in flight have finished. */
+  async close(): Promise<void> {
+    if (!this.server.listening) return;
+    await new Promise<void>((resolve, reject) => {
+      this.server.close((error) => (error ? reject(error) : resolve()));
+      this.server.closeIdleConnections();
+    });
+    await this.uploads.idle();
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const log = this.requestLogger(request, response);
+    try {
+      await this.dispatch(request, response, log);
+    } catch (error) {
+      fail(request, response, error, log);
+    }
+  }
+
+  private async dispatch(request: IncomingMessage, response: ServerResponse, log: Logger) {
+    const url = new URL(request.url ?? "/", "http://blobs");
+    const route = findRoute(request.method ?? "GET", url.pathname);
+    if (route === undefined) {
+      sendJson(response, 404, { kind: "route-unknown", message: "no such route" });
+      return;
+    }
+
+    const { storage } = this.options;
+    const query = url.searchParams;
+    await route.handler({
+      ...route,
+      request,
+      response,
+      query,
+      storage,
+      uploads: this.uploads,
+      log,
+    });
+  }
+
+  /** A logger bound to the caller's request id, which also logs how the request ended. */
+  private requestLogger(request: IncomingMessage, response: ServerResponse): Logger {
+    const header = request.headers[REQUEST_ID_HEADER];
+    const reqId = (Array.isArray(header) ? header[0] : header) || randomUUID();
+    const log = this.options.logger.child({ reqId });
+    const started = performance.now();
+    response.setHeader(REQUEST_ID_HEADER, reqId);
+    response.once("close", () => {
+      const { statusCode } = response;
+      const fields = { method: request.method, url: request.url, statusCode };
+      const responseTime = Math.round(performance.now() - started);
+      log[statusCode >= 500 ? "error" : "info"]({ ...fields, responseTime }, "request completed");
+    });
+    return log;
+  }
+}
+
+/**
+ * Answers a failed request: the one place where errors become statuses. A
+ * request whose body was not read to the end closes its connection, so no
+ * leftover bytes are taken for the next request. A response already under
+ * way, or whose client has gone, can only be cut short.
+ */
+function fail(request: IncomingMessage, response: ServerResponse, error: unknown, log: Logger) {
+  if (response.headersSent || response.destroyed) {
+    log.warn({ err: error }, "response cut short");
+    response.destroy();
+    return;
+  }
+
+  const wire = toWireError(error);
+  if (wire.status >= 500) log.error({ err: error }, "request failed");
+  else log.info({ kind: wire.body.kind }, "request refused");
+  if (!request.complete) response.setHeader("connection", "close");
+  sendJson(response, wire.status, wire.body);
+}
