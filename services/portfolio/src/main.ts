@@ -1,10 +1,12 @@
 #!/usr/bin/env node
+import { blobs } from "./commands/blobs";
 import { serve } from "./commands/serve";
 import { ConfigError } from "./config";
 
 /** The `portfolio` command. Each subcommand is one process role. */
 const COMMANDS: Record<string, { run: () => Promise<void>; help: string }> = {
   serve: { run: serve, help: "the whole registry in one process (the embedded default)" },
+  blobs: { run: blobs, help: "the blob service alone, serving its storage over HTTP" },
 };
 
 function usage(): string {

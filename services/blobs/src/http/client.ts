@@ -131,7 +131,7 @@ export class HttpBlobStorage implements BlobStorage {
     if (offset !== undefined) query.set("offset", String(offset));
     if (length !== undefined) query.set("length", String(length));
     // The answer comes only after the whole body, however long the caller takes to send it.
-    const path = `${uploadPath(uploadId)}?${query}`;
+    const path = query.size === 0 ? uploadPath(uploadId) : `${uploadPath(uploadId)}?${query}`;
     const answer = await this.call({ method: "PATCH", path, body, headersTimeout: 0 });
     return ((await answer.body.json()) as { size: number }).size;
   }
