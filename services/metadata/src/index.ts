@@ -1,5 +1,16 @@
 export type { MetadataDatabase, OpenOptions } from "./database";
 export { openEmbeddedDatabase } from "./embedded";
+export {
+  DEFAULT_DEADLINE_MS,
+  GrpcMetadataStore,
+  type GrpcMetadataStoreOptions,
+} from "./grpc/client";
+export {
+  METADATA_SERVICE_NAME,
+  type MetadataServer,
+  type MetadataServerOptions,
+  startMetadataServer,
+} from "./grpc/server";
 export { applyMigrations, type MigrateOptions, type MigrationConnection } from "./migrate";
 export { defaultMigrationsDir } from "./migration-files";
 export { openPostgres, type PostgresOptions } from "./postgres";

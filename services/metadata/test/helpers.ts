@@ -2,13 +2,16 @@ import { createHash, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import type { ManifestPut } from "@portfolio/core";
+import type { ManifestPut, MetadataStore } from "@portfolio/core";
 import { Client } from "pg";
+import pino from "pino";
 import {
+  GrpcMetadataStore,
   type MetadataDatabase,
   openEmbeddedDatabase,
   openPostgres,
   PrismaMetadataStore,
+  startMetadataServer,
 } from "../src";
 
 export function sha256(content: string | Buffer): string {
@@ -26,19 +29,22 @@ export function removeTempDir(dir: string): Promise<void> {
 
 /** A store on a database of its own, and how to throw both away. */
 export interface TestStore {
-  store: PrismaMetadataStore;
+  store: MetadataStore;
   database: MetadataDatabase;
   dispose(): Promise<void>;
 }
 
 /**
- * Where the store suites run: always on PGlite in a temp dir, and also on a
- * real Postgres server when PORTFOLIO_TEST_POSTGRES_URL names one (each suite
- * then gets a database of its own, with a linguistic ICU collation so that
- * byte order has to come from the queries).
+ * Where the store suites run: always on PGlite in a temp dir, on the same
+ * behind the gRPC server and client (every behaviour must hold across the
+ * process boundary), and also on a real Postgres server when
+ * PORTFOLIO_TEST_POSTGRES_URL names one (each suite then gets a database of
+ * its own, with a linguistic ICU collation so that byte order has to come from
+ * the queries).
  */
 export const backends: [string, () => Promise<TestStore>][] = [
   ["pglite", openPgliteStore],
+  ["grpc", openGrpcStore],
   ...(process.env.PORTFOLIO_TEST_POSTGRES_URL
     ? [["postgres", openPostgresStore] as [string, () => Promise<TestStore>]]
     : []),
@@ -54,6 +60,26 @@ async function openPgliteStore(): Promise<TestStore> {
     async dispose() {
       await store.close();
       await removeTempDir(dir);
+    },
+  };
+}
+
+/**
+ * A GrpcMetadataStore talking to a server on 127.0.0.1 (a free port) that
+ * serves a PGlite store; `database` is the one behind the server.
+ */
+async function openGrpcStore(): Promise<TestStore> {
+  const behind = await openPgliteStore();
+  const logger = pino({ level: "silent" });
+  const server = await startMetadataServer(behind.store, { address: "127.0.0.1:0", logger });
+  const store = new GrpcMetadataStore(server.address);
+  return {
+    store,
+    database: behind.database,
+    async dispose() {
+      await store.close();
+      await server.close();
+      await behind.dispose();
     },
   };
 }
@@ -113,7 +139,7 @@ export function newRepository(prefix = "library/test"): string {
 
 /** Records a blob with the given content in `repository`; returns its digest. */
 export async function pushBlob(
-  store: PrismaMetadataStore,
+  store: MetadataStore,
   repository: string,
   content: string,
 ): Promise<string> {
