@@ -11,6 +11,11 @@ export {
   type MetadataServerOptions,
   startMetadataServer,
 } from "./grpc/server";
+export {
+  type HealthEndpoints,
+  type HealthEndpointsOptions,
+  startHealthEndpoints,
+} from "./health-endpoints";
 export { applyMigrations, type MigrateOptions, type MigrationConnection } from "./migrate";
 export { defaultMigrationsDir } from "./migration-files";
 export { openPostgres, type PostgresOptions } from "./postgres";

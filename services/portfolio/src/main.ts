@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { blobs } from "./commands/blobs";
+import { metadata } from "./commands/metadata";
 import { serve } from "./commands/serve";
 import { ConfigError } from "./config";
 
@@ -7,6 +8,7 @@ import { ConfigError } from "./config";
 const COMMANDS: Record<string, { run: () => Promise<void>; help: string }> = {
   serve: { run: serve, help: "the whole registry in one process (the embedded default)" },
   blobs: { run: blobs, help: "the blob service alone, serving its storage over HTTP" },
+  metadata: { run: metadata, help: "the metadata service alone, serving Postgres over gRPC" },
 };
 
 function usage(): string {

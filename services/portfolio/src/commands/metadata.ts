@@ -1,0 +1,75 @@
+import {
+  openPostgres,
+  PrismaMetadataStore,
+  startHealthEndpoints,
+  startMetadataServer,
+} from "@portfolio/metadata";
+import type { Logger } from "pino";
+import { ConfigError, loadConfig } from "../config";
+import { runUntilSignalled } from "../lifecycle";
+import { formatListen, type ListenAddress, listenAddress } from "../listen";
+import { createLogger } from "../logger";
+
+/**
+ * `portfolio metadata`: the metadata service as its own process, serving a
+ * Postgres database over gRPC to gateways that use GrpcMetadataStore.
+ *
+ *   PORTFOLIO_DATABASE_URL     postgres://user:password@host:port/database (required)
+ *   PORTFOLIO_METADATA_LISTEN  gRPC host:port, default 127.0.0.1:5001 ([::1]:5001 for IPv6)
+ *   PORTFOLIO_METADATA_HTTP    /healthz and /readyz host:port, default 127.0.0.1:5011
+ *   PORTFOLIO_LOG_LEVEL        default info
+ *
+ * Pending migrations are applied at start. On SIGTERM readiness fails first,
+ * then calls in flight finish before the database closes.
+ */
+export async function metadata(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const databaseUrl = requireDatabaseUrl(env);
+  const listen = listenAddress(env, "PORTFOLIO_METADATA_LISTEN", "127.0.0.1:5001");
+  const http = listenAddress(env, "PORTFOLIO_METADATA_HTTP", "127.0.0.1:5011");
+  const logger = createLogger(loadConfig(env).logLevel).child({ role: "metadata" });
+
+  const store = new PrismaMetadataStore(await openPostgres(databaseUrl.href));
+  const started = await startServers(store, formatListen(listen), http, logger).catch(
+    async (error: unknown) => {
+      await store.close();
+      throw error;
+    },
+  );
+  logger.info(
+    { address: started.server.address, health: started.health.url, database: databaseUrl.host },
+    "metadata service listening",
+  );
+
+  runUntilSignalled(logger, async () => {
+    started.health.drain();
+    await started.server.close();
+    await started.health.close();
+    await store.close();
+  });
+}
+
+async function startServers(
+  store: PrismaMetadataStore,
+  address: string,
+  http: ListenAddress,
+  logger: Logger,
+) {
+  const server = await startMetadataServer(store, { address, logger });
+  try {
+    const health = await startHealthEndpoints({ ...http, logger, ready: () => store.ping() });
+    return { server, health };
+  } catch (error) {
+    await server.close(0);
+    throw error;
+  }
+}
+
+function requireDatabaseUrl(env: NodeJS.ProcessEnv): URL {
+  const value = env.PORTFOLIO_DATABASE_URL;
+  if (!value) throw new ConfigError("PORTFOLIO_DATABASE_URL is required (postgres://…)");
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (url?.protocol !== "postgres:" && url?.protocol !== "postgresql:") {
+    throw new ConfigError("PORTFOLIO_DATABASE_URL must be a postgres:// URL");
+  }
+  return url;
+}
