@@ -6,8 +6,10 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from "fastify";
+import { clientErrorHandler } from "./http/client-errors";
 import { toOciError } from "./http/errors";
 import { sendJson } from "./http/json";
+import { withRequestId } from "./http/request-context";
 import { RequestLog } from "./http/request-log";
 import { Registry, type RegistryBackends, type RegistryLimits } from "./registry/registry";
 import { catalog } from "./routes/catalog";
@@ -34,10 +36,13 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1024 },
     return503OnClosing: true,
+    clientErrorHandler,
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
   });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", (_request, _payload, done) => done(null));
+  app.addHook("onRequest", (request, _reply, done) => withRequestId(request.id, done));
   app.addHook("onSend", async (request, reply) => {
     reply.header("docker-distribution-api-version", "registry/2.0");
     reply.header("x-request-id", request.id);
@@ -61,6 +66,13 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
 }
 
 function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  if (clientWentAway(request)) {
+    // Nobody is left to answer; this is the request's one log line, not a server failure.
+    // 499 is nginx's "client closed request"; Node never sends it, the socket is gone.
+    reply.status(499);
+    request.log.info(RequestLog.fields(request, reply, error), "request aborted by the client");
+    return reply.send();
+  }
   const oci = toOciError(error) ?? fromFastify(error);
   if (!oci) {
     request.log.error({ err: error }, "request failed");
@@ -78,6 +90,11 @@ function fromFastify(error: unknown): OciError | undefined {
   if (status === undefined || status < 400 || status >= 500) return undefined;
   const message = error instanceof Error ? error.message : "bad request";
   return new OciError("UNSUPPORTED", message, undefined, { status });
+}
+
+/** The client closed the connection before sending its whole request. */
+function clientWentAway(request: FastifyRequest): boolean {
+  return !request.raw.complete && (request.raw.destroyed || request.raw.socket?.destroyed === true);
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -1,11 +1,12 @@
-import pino, { type Logger } from "pino";
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from "pino";
 
 /**
  * One structured logger for the process. Credentials never reach a log line:
  * authorization headers and anything named like a secret are redacted.
+ * Lines go to stdout unless a destination is given (tests read them back).
  */
-export function createLogger(level: string): Logger {
-  return pino({
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options: LoggerOptions = {
     level,
     base: { service: "portfolio" },
     redact: {
@@ -18,5 +19,6 @@ export function createLogger(level: string): Logger {
       ],
       censor: "[redacted]",
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

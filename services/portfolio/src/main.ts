@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { blobs } from "./commands/blobs";
+import { gateway } from "./commands/gateway";
 import { metadata } from "./commands/metadata";
 import { serve } from "./commands/serve";
 import { ConfigError } from "./config";
@@ -7,6 +8,7 @@ import { ConfigError } from "./config";
 /** The `portfolio` command. Each subcommand is one process role. */
 const COMMANDS: Record<string, { run: () => Promise<void>; help: string }> = {
   serve: { run: serve, help: "the whole registry in one process (the embedded default)" },
+  gateway: { run: gateway, help: "the HTTP API alone, over the metadata and blob services" },
   blobs: { run: blobs, help: "the blob service alone, serving its storage over HTTP" },
   metadata: { run: metadata, help: "the metadata service alone, serving Postgres over gRPC" },
 };

@@ -1,18 +1,19 @@
-import { OciError, type Page } from "@portfolio/core";
+import type { Page } from "@portfolio/core";
+import { badQuery, type Query, queryParam, textQueryParam } from "./query";
 
 /** The largest page served; a client asking for more gets this many and a `Link`. */
 export const MAX_PAGE_SIZE = 10_000;
 
 /** Reads `n` and `last` (spec: "Listing Tags"); an absent `n` means everything after `last`. */
-export function parsePage(query: Record<string, string | undefined>): Page {
+export function parsePage(query: Query): Page {
   const page: Page = {};
-  if (query.last) page.last = query.last;
-  if (query.n !== undefined) {
-    const n = Number(query.n);
-    if (!/^\d+$/.test(query.n) || !Number.isSafeInteger(n)) {
-      throw new OciError("UNSUPPORTED", "n must be a non-negative integer", undefined, {
-        status: 400,
-      });
+  const last = textQueryParam(query, "last");
+  const count = queryParam(query, "n");
+  if (last) page.last = last;
+  if (count !== undefined) {
+    const n = Number(count);
+    if (!/^\d+$/.test(count) || !Number.isSafeInteger(n)) {
+      throw badQuery("n must be a non-negative integer");
     }
     page.n = Math.min(n, MAX_PAGE_SIZE);
   }

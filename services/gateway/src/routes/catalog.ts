@@ -1,12 +1,13 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { sendJson } from "../http/json";
 import { lookahead, pageOf, parsePage } from "../http/paging";
+import type { Query } from "../http/query";
 import type { Registry } from "../registry/registry";
 
 /** `/v2/_catalog`: every repository in byte order, paged like the tags list. */
 export async function catalog(
   registry: Registry,
-  request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>,
+  request: FastifyRequest<{ Querystring: Query }>,
   reply: FastifyReply,
 ): Promise<void> {
   const page = parsePage(request.query);

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Query } from "../http/query";
 import type { Registry } from "../registry/registry";
 
 /** What a resource handler gets: the request, the reply, the registry and the path parts. */
@@ -10,7 +11,8 @@ export interface RouteContext {
   repository: string;
   /** The last path segment: a digest, reference or upload id, when the route has one. */
   target: string;
-  query: Record<string, string | undefined>;
+  /** Read it through `queryParam`: a repeated parameter is an array. */
+  query: Query;
 }
 
 /** Handlers answer through `reply`; what they resolve to is ignored. */

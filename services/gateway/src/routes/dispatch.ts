@@ -1,6 +1,7 @@
 import { OciError } from "@portfolio/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { requireRepositoryName } from "../http/params";
+import type { Query } from "../http/query";
 import type { Registry } from "../registry/registry";
 import { blobs } from "./blobs";
 import type { Method, Resource } from "./context";
@@ -26,7 +27,7 @@ const ROUTES: ReadonlyArray<{ pattern: RegExp; resource: Resource }> = [
 /** Answers any `/v2/<name>/...` request by finding its resource and method. */
 export async function dispatch(
   registry: Registry,
-  request: FastifyRequest<{ Params: { "*": string }; Querystring: Record<string, string> }>,
+  request: FastifyRequest<{ Params: { "*": string }; Querystring: Query }>,
   reply: FastifyReply,
 ): Promise<unknown> {
   const path = request.params["*"];

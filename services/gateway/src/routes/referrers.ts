@@ -1,6 +1,7 @@
 import { MediaType } from "@portfolio/core";
 import { sendJson } from "../http/json";
 import { requireDigest } from "../http/params";
+import { textQueryParam } from "../http/query";
 import type { Resource } from "./context";
 
 /**
@@ -11,7 +12,7 @@ import type { Resource } from "./context";
 export const referrers: Resource = {
   GET: async ({ registry, repository, target, query, reply }) => {
     const subject = requireDigest(target).digest;
-    const artifactType = query.artifactType || undefined;
+    const artifactType = textQueryParam(query, "artifactType") || undefined;
     const manifests = await registry.manifests.referrers(repository, subject, artifactType);
 
     if (artifactType) reply.header("oci-filters-applied", "artifactType");

@@ -3,6 +3,7 @@ import { contentLength, hasBody } from "../http/body";
 import { parseContentRange } from "../http/content-range";
 import { uploadRange } from "../http/errors";
 import { requireDigest, requireRepositoryName } from "../http/params";
+import { queryParam } from "../http/query";
 import type { Chunk } from "../registry/uploads";
 import type { Resource, RouteContext } from "./context";
 
@@ -13,11 +14,13 @@ import type { Resource, RouteContext } from "./context";
 export const uploadStart: Resource = {
   POST: async (context) => {
     const { query } = context;
-    if (query.mount !== undefined) {
-      const mounted = await tryMount(context, query.mount, query.from);
+    const mount = queryParam(query, "mount");
+    const digest = queryParam(query, "digest");
+    if (mount !== undefined) {
+      const mounted = await tryMount(context, mount, queryParam(query, "from"));
       if (mounted) return;
     }
-    if (query.digest !== undefined) return monolithicUpload(context, query.digest);
+    if (digest !== undefined) return monolithicUpload(context, digest);
 
     return startUpload(context);
   },
@@ -40,7 +43,7 @@ export const uploadSession: Resource = {
 
   PUT: async (context) => {
     const { registry, repository, target, query, reply } = context;
-    const digest = requireDigest(query.digest).digest;
+    const digest = requireDigest(queryParam(query, "digest")).digest;
     const lastChunk = hasBody(context.request) ? chunkOf(context) : undefined;
     const blob = await registry.uploads.complete(repository, target, digest, lastChunk);
 
@@ -69,8 +72,9 @@ async function tryMount(context: RouteContext, mount: string, from: string | und
 async function monolithicUpload(context: RouteContext, digestParam: string) {
   const { registry, repository } = context;
   const digest = requireDigest(digestParam).digest;
-  const session = await registry.uploads.start(repository);
+  // Headers are checked before the session exists, so a refused POST leaves nothing behind.
   const body = hasBody(context.request) ? chunkOf(context) : undefined;
+  const session = await registry.uploads.start(repository);
 
   try {
     const blob = await registry.uploads.complete(repository, session.id, digest, body);

@@ -1,0 +1,47 @@
+import { HttpBlobStorage } from "@portfolio/blobs";
+import { buildGateway, currentRequestId } from "@portfolio/gateway";
+import { GrpcMetadataStore } from "@portfolio/metadata";
+import { ConfigError, loadConfig } from "../config";
+import { runUntilSignalled } from "../lifecycle";
+import { createLogger } from "../logger";
+
+/**
+ * `portfolio gateway`: the OCI Distribution API alone, stateless, talking to
+ * the metadata service over gRPC and to the blob service over HTTP streams.
+ * Run as many as the traffic needs.
+ *
+ *   PORTFOLIO_HOST, PORTFOLIO_PORT  where to listen, as for `portfolio serve`
+ *   PORTFOLIO_METADATA_ADDRESS      the metadata service's gRPC host:port, default 127.0.0.1:5001
+ *   PORTFOLIO_BLOBS_URL             the blob service's URL, default http://127.0.0.1:5002
+ *   PORTFOLIO_LOG_LEVEL and the limits of `portfolio serve`
+ */
+export async function gateway(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel).child({ role: "gateway" });
+  const metadata = new GrpcMetadataStore(env.PORTFOLIO_METADATA_ADDRESS || "127.0.0.1:5001", {
+    requestId: currentRequestId,
+  });
+  const storage = new HttpBlobStorage({
+    url: blobsUrl(env.PORTFOLIO_BLOBS_URL || "http://127.0.0.1:5002"),
+    requestId: currentRequestId,
+  });
+  const app = buildGateway({ backends: { metadata, storage }, limits: config.limits, logger });
+
+  await app.listen({ host: config.host, port: config.port }).catch(async (error: unknown) => {
+    await Promise.all([metadata.close(), storage.close()]);
+    throw error;
+  });
+  logger.info({ addresses: app.addresses() }, "gateway listening");
+
+  runUntilSignalled(logger, async () => {
+    await app.close();
+    await Promise.all([metadata.close(), storage.close()]);
+  });
+}
+
+function blobsUrl(value: string): string {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    throw new ConfigError(`PORTFOLIO_BLOBS_URL must be an http(s) URL, not ${value}`);
+  }
+  return value;
+}
