@@ -7,3 +7,4 @@ export * from "./manifest";
 export * from "./media-types";
 export * from "./names";
 export * from "./oci-errors";
+export * from "./text";

@@ -7,6 +7,7 @@ import {
   isNonDistributable,
   SCHEMA1_MEDIA_TYPES,
 } from "./media-types";
+import { isStorableText } from "./text";
 
 /** What the registry needs to know of a manifest to store and index it. */
 export interface ParsedManifest {
@@ -36,10 +37,19 @@ export function parseManifest(payload: Uint8Array, contentType?: string): Parsed
   return parseImageManifest(body, mediaType);
 }
 
+/** JSON is UTF-8 (RFC 8259); a lenient decoder would index text that differs from the bytes. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 function parseJsonObject(payload: Uint8Array): Json {
+  let text: string;
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(payload).toString("utf8"));
+    text = UTF8.decode(payload);
+  } catch {
+    throw new ManifestInvalidError("manifest is not UTF-8");
+  }
+  try {
+    value = JSON.parse(text);
   } catch {
     throw new ManifestInvalidError("manifest is not valid JSON");
   }
@@ -79,7 +89,10 @@ function parseImageManifest(body: Json, mediaType: string): ParsedManifest {
   const config = parseDescriptor(body.config, "config");
   if (!Array.isArray(body.layers)) throw new ManifestInvalidError("layers must be an array");
   const layers = body.layers.map((layer, i) => parseDescriptor(layer, `layers[${i}]`));
-  const artifactType = optionalString(body.artifactType, "artifactType") ?? config.mediaType;
+  const artifactType = storable(
+    optionalString(body.artifactType, "artifactType") ?? config.mediaType,
+    "artifactType (or config.mediaType)",
+  );
 
   return {
     ...common(body, mediaType),
@@ -92,7 +105,7 @@ function parseImageManifest(body: Json, mediaType: string): ParsedManifest {
 function parseIndex(body: Json, mediaType: string): ParsedManifest {
   if (!Array.isArray(body.manifests)) throw new ManifestInvalidError("manifests must be an array");
   const children = body.manifests.map((child, i) => parseDescriptor(child, `manifests[${i}]`));
-  const artifactType = optionalString(body.artifactType, "artifactType");
+  const artifactType = storable(optionalString(body.artifactType, "artifactType"), "artifactType");
 
   return { ...common(body, mediaType), artifactType, blobs: [], children };
 }
@@ -104,7 +117,7 @@ function common(
   return {
     mediaType,
     subject: body.subject === undefined ? undefined : parseDescriptor(body.subject, "subject"),
-    annotations: parseAnnotations(body.annotations, "annotations"),
+    annotations: storableAnnotations(parseAnnotations(body.annotations, "annotations")),
   };
 }
 
@@ -132,6 +145,23 @@ function parseAnnotations(value: unknown, where: string): Record<string, string>
     throw new ManifestInvalidError(`${where} must map strings to strings`);
   }
   return value as Record<string, string>;
+}
+
+/** The manifest's own annotations are stored and listed in referrers; its descriptors' are not. */
+function storableAnnotations(annotations: Record<string, string> | undefined) {
+  for (const [key, value] of Object.entries(annotations ?? {})) {
+    storable(key, "annotations");
+    storable(value, `annotations.${key}`);
+  }
+  return annotations;
+}
+
+/** Text the registry indexes (and lists in referrers) must be storable as such. */
+function storable<T extends string | undefined>(value: T, where: string): T {
+  if (value !== undefined && !isStorableText(value)) {
+    throw new ManifestInvalidError(`${where} holds a NUL character or an unpaired surrogate`);
+  }
+  return value;
 }
 
 function optionalString(value: unknown, where: string): string | undefined {
