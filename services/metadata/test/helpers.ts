@@ -50,7 +50,7 @@ export const backends: [string, () => Promise<TestStore>][] = [
     : []),
 ];
 
-async function openPgliteStore(): Promise<TestStore> {
+export async function openPgliteStore(): Promise<TestStore> {
   const dir = await makeTempDir();
   const database = await openEmbeddedDatabase(dir);
   const store = new PrismaMetadataStore(database);
