@@ -26,11 +26,27 @@ export async function ensureRepository(db: Db, name: string): Promise<bigint> {
   return id;
 }
 
-/** Repository names in byte order (the catalog). */
+/**
+ * A repository is listed once it holds content: a manifest or a blob. An
+ * upload session alone creates the row but not the repository a user sees,
+ * so a refused or abandoned upload leaves the catalog and tag lists as they were.
+ */
+const HOLDS_CONTENT = Prisma.sql`(
+  EXISTS (SELECT 1 FROM manifest m WHERE m.repository_id = repository.id)
+  OR EXISTS (SELECT 1 FROM repository_blob b WHERE b.repository_id = repository.id))`;
+
+/** The repository's id if it holds content (see HOLDS_CONTENT), else undefined. */
+export async function findListedRepositoryId(db: Db, name: string): Promise<bigint | undefined> {
+  const rows = await db.$queryRaw<{ id: bigint }[]>`
+    SELECT id FROM repository WHERE name = ${name} AND ${HOLDS_CONTENT}`;
+  return rows[0]?.id;
+}
+
+/** Names of the repositories that hold content, in byte order (the catalog). */
 export async function listRepositories(db: Db, page: Page): Promise<string[]> {
   const rows = await db.$queryRaw<{ name: string }[]>`
     SELECT name FROM repository
-    WHERE true ${pageAfter(Prisma.sql`name`, page.last)}
+    WHERE ${HOLDS_CONTENT} ${pageAfter(Prisma.sql`name`, page.last)}
     ORDER BY name COLLATE "C"
     ${pageLimit(page.n)}`;
   return rows.map((row) => row.name);

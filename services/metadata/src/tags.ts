@@ -1,6 +1,6 @@
 import type { Page } from "@portfolio/core";
 import { Prisma } from "./generated/prisma/client";
-import { findRepositoryId } from "./repositories";
+import { findListedRepositoryId } from "./repositories";
 import { type Db, pageAfter, pageLimit } from "./sql";
 
 /**
@@ -34,7 +34,7 @@ export async function listTags(
   repository: string,
   page: Page,
 ): Promise<string[] | undefined> {
-  const repositoryId = await findRepositoryId(db, repository);
+  const repositoryId = await findListedRepositoryId(db, repository);
   if (repositoryId === undefined) return undefined;
 
   const rows = await db.$queryRaw<{ name: string }[]>`

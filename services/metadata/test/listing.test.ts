@@ -47,6 +47,14 @@ describe.each(backends)("tag and repository lists on %s", (_name, open) => {
     expect(await t.store.listTags(repository, {})).toEqual([]);
   });
 
+  test("an upload session alone does not make a repository appear", async () => {
+    const repository = newRepository();
+    await t.store.createUpload(repository, new Date(Date.now() + 60_000));
+
+    expect(await t.store.listTags(repository, {})).toBeUndefined();
+    expect(await t.store.listRepositories({})).not.toContain(repository);
+  });
+
   test("repositories come in byte order and page like tags", async () => {
     const names = ["zoo/app", "Zoo/app", "zoo-app", "zoo/App", "zoo.app"].map((name) =>
       newRepository(`catalog/${name}`),

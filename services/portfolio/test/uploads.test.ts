@@ -88,6 +88,10 @@ describe("monolithic uploads", () => {
 
     const head = await registry.request(`/v2/up/mismatch/blobs/${digest}`, { method: "HEAD" });
     expect(head.status).toBe(404);
+    const catalog = await registry.request("/v2/_catalog");
+    expect(((await catalog.json()) as { repositories: string[] }).repositories).not.toContain(
+      "up/mismatch",
+    );
   });
 
   it("stores the empty blob", async () => {
