@@ -1,3 +1,4 @@
 export { ConfigError, loadConfig, type PortfolioConfig } from "./config";
+export { applyConfigFile } from "./config-file";
 export { type EmbeddedRegistry, startEmbedded } from "./embedded";
 export { createLogger } from "./logger";

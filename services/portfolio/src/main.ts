@@ -4,6 +4,7 @@ import { gateway } from "./commands/gateway";
 import { metadata } from "./commands/metadata";
 import { serve } from "./commands/serve";
 import { ConfigError } from "./config";
+import { applyConfigFile } from "./config-file";
 
 /** The `portfolio` command. Each subcommand is one process role. */
 const COMMANDS: Record<string, { run: () => Promise<void>; help: string }> = {
@@ -26,6 +27,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const command = COMMANDS[name];
   if (!command) throw new ConfigError(`unknown command ${name}\n\n${usage()}`);
+  applyConfigFile(process.env);
   await command.run();
 }
 
