@@ -9,7 +9,9 @@ import { ConfigError } from "./config";
  *   filesystem (default)           blobs under PORTFOLIO_DATA_DIR/blobs
  *   s3                             PORTFOLIO_S3_ENDPOINT, PORTFOLIO_S3_BUCKET,
  *                                  PORTFOLIO_S3_ACCESS_KEY_ID, PORTFOLIO_S3_SECRET_ACCESS_KEY
- *                                  (required), PORTFOLIO_S3_REGION, PORTFOLIO_S3_PREFIX
+ *                                  (required), PORTFOLIO_S3_REGION, PORTFOLIO_S3_PREFIX,
+ *                                  PORTFOLIO_S3_PUBLIC_ENDPOINT (the endpoint that registry
+ *                                  clients reach, for redirected pulls; default the endpoint)
  */
 export async function openStorage(env: NodeJS.ProcessEnv, dataDir: string): Promise<BlobStorage> {
   const kind = env.PORTFOLIO_STORAGE || "filesystem";
@@ -26,6 +28,7 @@ function openS3(env: NodeJS.ProcessEnv): BlobStorage {
     secretAccessKey: required(env, "PORTFOLIO_S3_SECRET_ACCESS_KEY"),
     region: env.PORTFOLIO_S3_REGION || undefined,
     prefix: env.PORTFOLIO_S3_PREFIX || undefined,
+    publicEndpoint: env.PORTFOLIO_S3_PUBLIC_ENDPOINT || undefined,
   });
 }
 

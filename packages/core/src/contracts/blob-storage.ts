@@ -60,6 +60,19 @@ export interface BlobStorage {
   /** Streams a stored blob, or the inclusive range of it. */
   read(storageKey: string, range?: ByteRange): Promise<Readable>;
 
+  /**
+   * A URL from which anyone holding it may GET the stored blob (and ranges of
+   * it, with a Range header) for the next `expiresInSeconds`, without passing
+   * through the registry; undefined when this storage cannot make one. Lets
+   * pulls go straight to the object store. The URL is a bearer credential:
+   * it must never be logged. Nothing is checked: a URL for missing bytes
+   * simply answers 404 when used. Absent where storage has no such URLs.
+   */
+  presignRead?(
+    storageKey: string,
+    options: { expiresInSeconds: number },
+  ): Promise<string | undefined>;
+
   /** Deletes stored bytes; unknown keys are ignored. */
   delete(storageKey: string): Promise<void>;
 

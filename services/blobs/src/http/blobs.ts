@@ -1,7 +1,8 @@
 import { pipeline } from "node:stream/promises";
 import type { ByteRange } from "@portfolio/core";
-import { type Exchange, sendEmpty } from "./exchange";
+import { type Exchange, optionalCount, sendEmpty, sendJson } from "./exchange";
 import { parseRangeHeader } from "./protocol";
+import { PRESIGN_UNSUPPORTED } from "./wire-errors";
 
 /** Streams a blob, or the inclusive range the gateway has already checked against its size. */
 export async function readBlob({ storage, name, request, response }: Exchange): Promise<void> {
@@ -12,6 +13,23 @@ export async function readBlob({ storage, name, request, response }: Exchange): 
     "content-type": "application/octet-stream",
   });
   await pipeline(bytes, response);
+}
+
+/**
+ * A URL to read the blob from without this service, when the driver can make
+ * one. The answer carries a credential, so it is never logged; the request
+ * log holds only the path.
+ */
+export async function presignBlob({ storage, name, query, response }: Exchange): Promise<void> {
+  const expiresInSeconds = optionalCount(query, "expires");
+  if (expiresInSeconds === undefined) throw new TypeError("expires is required");
+
+  const url = await storage.presignRead?.(name, { expiresInSeconds });
+  if (url === undefined) {
+    sendJson(response, 501, { kind: PRESIGN_UNSUPPORTED, message: "storage cannot presign" });
+    return;
+  }
+  sendJson(response, 200, { url });
 }
 
 export async function deleteBlob({ storage, name, response }: Exchange): Promise<void> {

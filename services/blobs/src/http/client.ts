@@ -10,8 +10,15 @@ import {
 } from "@portfolio/core";
 import { type Dispatcher, errors, Pool } from "undici";
 import { KeyedSerializer } from "../streams/keyed-serializer";
-import { blobPath, commitPath, REQUEST_ID_HEADER, rangeHeader, uploadPath } from "./protocol";
-import { fromWireError } from "./wire-errors";
+import {
+  blobPath,
+  commitPath,
+  presignPath,
+  REQUEST_ID_HEADER,
+  rangeHeader,
+  uploadPath,
+} from "./protocol";
+import { fromWireError, UnsupportedCallError } from "./wire-errors";
 
 export interface HttpBlobStorageOptions {
   /** The blob service's base URL, e.g. http://127.0.0.1:5002. */
@@ -49,6 +56,8 @@ export class HttpBlobStorage implements BlobStorage {
   private readonly uploads = new KeyedSerializer();
   private readonly requestTimeoutMs: number;
   private readonly commitTimeoutMs: number;
+  /** False once the service said it cannot presign; its driver does not change while it runs. */
+  private presigns = true;
 
   constructor(private readonly options: HttpBlobStorageOptions) {
     this.pool = new Pool(options.url, { connections: options.connections ?? 64 });
@@ -97,6 +106,27 @@ export class HttpBlobStorage implements BlobStorage {
     const headers = range === undefined ? {} : { range: rangeHeader(range) };
     const answer = await this.call({ method: "GET", path: blobPath(storageKey), headers });
     return answer.body;
+  }
+
+  /**
+   * The service's driver's URL, or undefined when it has none to give; after
+   * the first such answer no more are asked for, so a gateway over a
+   * filesystem blob service pays one round trip once, not on every pull.
+   */
+  async presignRead(
+    storageKey: string,
+    { expiresInSeconds }: { expiresInSeconds: number },
+  ): Promise<string | undefined> {
+    if (!this.presigns) return undefined;
+    try {
+      const path = presignPath(storageKey, expiresInSeconds);
+      const answer = await this.call({ method: "POST", path });
+      return ((await answer.body.json()) as { url: string }).url;
+    } catch (error) {
+      if (!(error instanceof UnsupportedCallError)) throw error;
+      this.presigns = false;
+      return undefined;
+    }
   }
 
   async delete(storageKey: string): Promise<void> {

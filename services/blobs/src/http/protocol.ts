@@ -10,6 +10,8 @@ import type { ByteRange } from "@portfolio/core";
  *   DELETE /uploads/:id                    cancel                              204
  *   GET    /blobs/:key   (Range: bytes=a-b) the blob's bytes                    200 or 206
  *   DELETE /blobs/:key                     delete                              204
+ *   POST   /blobs/:key/presign?expires=s   a URL to GET the blob from directly 200 {"url": u}
+ *                                          (501 when the driver cannot make one)
  *   GET    /healthz, /readyz               liveness, and the driver's ping     200 or 503
  *
  * Failures answer `{kind, message, ...fields}` (see wire-errors.ts).
@@ -28,6 +30,10 @@ export function commitPath(uploadId: string): string {
 
 export function blobPath(storageKey: string): string {
   return `/blobs/${encodeURIComponent(storageKey)}`;
+}
+
+export function presignPath(storageKey: string, expiresInSeconds: number): string {
+  return `${blobPath(storageKey)}/presign?${new URLSearchParams({ expires: `${expiresInSeconds}` })}`;
 }
 
 /** An HTTP Range header for an inclusive byte range (RFC 9110, section 14.1.2). */

@@ -1,4 +1,4 @@
-import { deleteBlob, readBlob } from "./blobs";
+import { deleteBlob, presignBlob, readBlob } from "./blobs";
 import type { Handler } from "./exchange";
 import { healthz, readyz } from "./health";
 import { appendUpload, cancelUpload, commitUpload, createUpload, uploadSize } from "./uploads";
@@ -22,6 +22,7 @@ const ROUTES: Route[] = [
   { method: "POST", path: /^\/uploads\/([^/]+)\/commit$/, handler: commitUpload },
   { method: "GET", path: BLOB, handler: readBlob },
   { method: "DELETE", path: BLOB, handler: deleteBlob },
+  { method: "POST", path: /^\/blobs\/([^/]+)\/presign$/, handler: presignBlob },
   { method: "GET", path: /^\/healthz$/, handler: healthz },
   { method: "GET", path: /^\/readyz$/, handler: readyz },
 ];

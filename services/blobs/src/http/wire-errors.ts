@@ -8,6 +8,17 @@ import {
   UploadUnknownError,
 } from "@portfolio/core";
 
+/** The kind of a presign answer from a driver that has no URLs to give. */
+export const PRESIGN_UNSUPPORTED = "presign-unsupported";
+
+/**
+ * A call the service cannot answer: its driver lacks the feature, or the
+ * service predates the route (during a rolling update). Callers fall back.
+ */
+export class UnsupportedCallError extends Error {
+  override name = "UnsupportedCallError";
+}
+
 /**
  * How errors cross the blob service's HTTP boundary, both ways, in one table:
  * the server answers a domain error with its status and `{kind, message,
@@ -33,6 +44,8 @@ const KINDS: Record<string, { status: number; rebuild(fields: WireFields): Error
     status: 503,
     rebuild: (f) => new BackendUnavailableError(text(f.backend)),
   },
+  [PRESIGN_UNSUPPORTED]: { status: 501, rebuild: (f) => new UnsupportedCallError(text(f.message)) },
+  "route-unknown": { status: 404, rebuild: (f) => new UnsupportedCallError(text(f.message)) },
   // Drivers throw TypeError for arguments they cannot take (an upload id that is no UUID).
   "invalid-argument": { status: 400, rebuild: (f) => new TypeError(text(f.message)) },
 };

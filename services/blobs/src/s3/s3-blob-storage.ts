@@ -19,6 +19,7 @@ import { createS3Client, type S3ConnectionOptions } from "./client";
 import { assembleBlob, digestByReading, restage } from "./commit";
 import { S3Layout } from "./layout";
 import { BASE_PART_BYTES } from "./part-sizes";
+import { Presigner } from "./presigner";
 import { RunningSha256 } from "./running-sha256";
 import { S3Objects } from "./s3-objects";
 import type { UploadState } from "./upload-state";
@@ -28,6 +29,11 @@ export interface S3BlobStorageOptions extends S3ConnectionOptions {
   bucket: string;
   /** Prepended to every key (e.g. "registry/"), so that one bucket can hold several stores. */
   prefix?: string;
+  /**
+   * The endpoint that registry clients reach the store at, when it differs
+   * from `endpoint`; used only to sign the URLs of `presignRead`.
+   */
+  publicEndpoint?: string;
 }
 
 /**
@@ -44,12 +50,20 @@ export class S3BlobStorage implements BlobStorage {
   readonly minimumChunkLength = BASE_PART_BYTES;
 
   private readonly client: S3Client;
+  /** Its own client only when it signs for another endpoint; else `client`. */
+  private readonly signingClient: S3Client;
+  private readonly presigner: Presigner;
   private readonly context: AppendContext;
   private readonly uploads = new KeyedSerializer();
   private readonly digests = new RunningSha256();
 
   constructor(options: S3BlobStorageOptions) {
     this.client = createS3Client(options);
+    const { publicEndpoint } = options;
+    this.signingClient = publicEndpoint
+      ? createS3Client({ ...options, endpoint: publicEndpoint })
+      : this.client;
+    this.presigner = new Presigner(this.signingClient, options.bucket);
     const objects = new S3Objects(this.client, options.bucket);
     const layout = new S3Layout(options.prefix);
     this.context = { objects, layout, states: new UploadStates(objects, layout) };
@@ -105,6 +119,16 @@ export class S3BlobStorage implements BlobStorage {
     return stream;
   }
 
+  /** A presigned GetObject URL, signed locally; S3 honours Range on it. */
+  async presignRead(
+    storageKey: string,
+    { expiresInSeconds }: { expiresInSeconds: number },
+  ): Promise<string> {
+    const key = asUuid(storageKey);
+    if (key === undefined) throw new BlobUnknownError(storageKey);
+    return this.presigner.getUrl(this.context.layout.blobKey(key), expiresInSeconds);
+  }
+
   async delete(storageKey: string): Promise<void> {
     const key = asUuid(storageKey);
     if (key !== undefined) await this.context.objects.delete(this.context.layout.blobKey(key));
@@ -124,6 +148,7 @@ export class S3BlobStorage implements BlobStorage {
   async close(): Promise<void> {
     await this.uploads.idle();
     this.client.destroy();
+    if (this.signingClient !== this.client) this.signingClient.destroy();
   }
 
   private knownUploadId(uploadId: string): string {
