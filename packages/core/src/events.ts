@@ -34,7 +34,19 @@ export interface EventPayloads {
     /** The tags the push set (zero or one; `tag.set` events follow). */
     tags: string[];
   };
-  [EVENT_TYPES.manifestDeleted]: { repository: string; digest: string; tags: string[] };
+  [EVENT_TYPES.manifestDeleted]: {
+    repository: string;
+    digest: string;
+    /** The tags that pointed to it and went with it. */
+    tags: string[];
+    /**
+     * The config and layer digests it referenced, and the manifests it listed
+     * (an index): their rows go with the manifest, so the event carries them
+     * for the garbage-collection feed. Absent from events written before.
+     */
+    blobs?: string[];
+    manifests?: string[];
+  };
   [EVENT_TYPES.tagSet]: {
     repository: string;
     tag: string;
