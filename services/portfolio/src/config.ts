@@ -11,7 +11,11 @@ export interface PortfolioConfig {
   dataDir: string;
   /** PORTFOLIO_LOG_LEVEL, default info. */
   logLevel: string;
-  /** PORTFOLIO_UPLOAD_TTL_SECONDS and PORTFOLIO_MAX_MANIFEST_BYTES. */
+  /**
+   * PORTFOLIO_UPLOAD_TTL_SECONDS, PORTFOLIO_MAX_MANIFEST_BYTES, and the blob
+   * redirect: PORTFOLIO_BLOB_REDIRECT (true or false, default false) and
+   * PORTFOLIO_BLOB_REDIRECT_SECONDS (default 300, at most 7 days, SigV4's limit).
+   */
   limits: RegistryLimits;
 }
 
@@ -41,8 +45,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortfolioConfi
         DEFAULT_LIMITS.maxManifestBytes,
         4 * 1024 * 1024,
       ),
+      blobRedirectSeconds: flag(env, "PORTFOLIO_BLOB_REDIRECT")
+        ? integer(env, "PORTFOLIO_BLOB_REDIRECT_SECONDS", 300, 1, 7 * 24 * 60 * 60)
+        : undefined,
     },
   };
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "" || raw === "false") return false;
+  if (raw === "true") return true;
+  throw new ConfigError(`${name} must be true or false, not ${raw}`);
 }
 
 function integer(

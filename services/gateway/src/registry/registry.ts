@@ -14,6 +14,12 @@ export interface RegistryLimits {
   uploadTtlMs: number;
   /** The largest manifest accepted; larger ones are answered 413. */
   maxManifestBytes: number;
+  /**
+   * When set, a blob GET is answered with a redirect to a URL of the storage's
+   * own (see BlobStorage.presignRead) valid for this many seconds, so pull
+   * traffic bypasses the gateway; storage that cannot presign is read as usual.
+   */
+  blobRedirectSeconds?: number;
 }
 
 export const DEFAULT_LIMITS: RegistryLimits = {
@@ -31,7 +37,7 @@ export class Registry {
     readonly backends: RegistryBackends,
     readonly limits: RegistryLimits = DEFAULT_LIMITS,
   ) {
-    this.blobs = new BlobService(backends);
+    this.blobs = new BlobService(backends, limits.blobRedirectSeconds);
     this.uploads = new UploadService(backends, limits.uploadTtlMs);
     this.manifests = new ManifestService(backends.metadata);
   }

@@ -16,6 +16,15 @@ export const blobs: Resource = {
     const { registry, repository, target, request } = context;
     const digest = requireDigest(target).digest;
     const blob = await registry.blobs.stat(repository, digest);
+    const redirect = await registry.blobs.redirectUrl(blob);
+    if (redirect !== undefined) {
+      // The client sends its Range header again to the new location, which honours it.
+      return context.reply
+        .headers({ location: redirect, "docker-content-digest": digest, "content-length": 0 })
+        .status(307)
+        .send();
+    }
+
     const range = parseRange(request.headers.range, blob.size);
 
     if (range.kind === "unsatisfiable") {
