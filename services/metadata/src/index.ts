@@ -1,3 +1,4 @@
+export * from "./consumers";
 export type { MetadataDatabase, OpenOptions } from "./database";
 export { openEmbeddedDatabase } from "./embedded";
 export {

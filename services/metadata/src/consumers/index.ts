@@ -1,0 +1,12 @@
+export { type ApplyOutcome, applyOnce, type EventConsumer } from "./consumer";
+export { type CandidateKind, DEFAULT_GC_REVIEW_DELAY_MS, GcFeed } from "./gc-feed";
+export { InProcessEventPublisher } from "./in-process";
+export {
+  consumerGroupOf,
+  type KafkaConsumerClient,
+  KafkaEventLoop,
+  type KafkaEventLoopOptions,
+} from "./kafka";
+export { eventFromMessage, MalformedEventError } from "./kafka-message";
+export { ReferrersIndexer } from "./referrers-indexer";
+export { subjectOfReferrersTag } from "./tag-schema";

@@ -1,0 +1,76 @@
+import type { Consumer, EachMessagePayload } from "kafkajs";
+import type { Logger } from "pino";
+import type { MetadataDatabase } from "../database";
+import { applyOnce, type EventConsumer } from "./consumer";
+import { eventFromMessage, MalformedEventError } from "./kafka-message";
+
+/** The parts of a kafkajs consumer the loop uses (a fake stands in for it in tests). */
+export type KafkaConsumerClient = Pick<
+  Consumer,
+  "connect" | "subscribe" | "run" | "commitOffsets" | "disconnect"
+>;
+
+export interface KafkaEventLoopOptions {
+  topic: string;
+  logger: Logger;
+  /** Where a new consumer group starts: the oldest retained event, by default. */
+  fromBeginning?: boolean;
+}
+
+/** The consumer group of one of our consumers: `portfolio-<name>`. */
+export function consumerGroupOf(consumer: EventConsumer): string {
+  return `portfolio-${consumer.name}`;
+}
+
+/**
+ * Feeds one consumer from the events topic. Offsets are committed by hand,
+ * after `applyOnce` has committed the effect: a crash in between redelivers
+ * the record and `processed_event` skips it, so effects apply once. A failed
+ * effect (say, the database is down) throws, leaving the offset where it was,
+ * and kafkajs retries the record. A record that is not an event is logged and
+ * committed past, since no retry can fix it and it would block its partition.
+ */
+export class KafkaEventLoop {
+  constructor(
+    private readonly client: KafkaConsumerClient,
+    private readonly database: MetadataDatabase,
+    private readonly consumer: EventConsumer,
+    private readonly options: KafkaEventLoopOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.client.connect();
+    await this.client.subscribe({
+      topic: this.options.topic,
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
+    await this.client.run({
+      autoCommit: false,
+      eachMessage: (payload) => this.handle(payload),
+    });
+  }
+
+  /** Stops fetching, lets the record in hand finish, and leaves the group. */
+  stop(): Promise<void> {
+    return this.client.disconnect();
+  }
+
+  async handle({ topic, partition, message }: EachMessagePayload): Promise<void> {
+    const logger = this.options.logger;
+    try {
+      const event = eventFromMessage(message);
+      const outcome = await applyOnce(this.database, this.consumer, event);
+      if (outcome !== "ignored") {
+        logger.debug({ id: event.id, type: event.type, outcome }, "event processed");
+      }
+    } catch (error) {
+      if (!(error instanceof MalformedEventError)) throw error;
+      logger.error(
+        { err: error, partition, offset: message.offset },
+        "skipping a malformed record",
+      );
+    }
+    const next = (BigInt(message.offset) + 1n).toString();
+    await this.client.commitOffsets([{ topic, partition, offset: next }]);
+  }
+}
