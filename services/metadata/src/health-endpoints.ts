@@ -1,6 +1,7 @@
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 
 export interface HealthEndpointsOptions {
   host: string;
@@ -9,6 +10,8 @@ export interface HealthEndpointsOptions {
   logger: Logger;
   /** Resolves when the service can answer (say, the database pings); rejects otherwise. */
   ready: () => Promise<void>;
+  /** When set, `/metrics` serves this registry's Prometheus text. */
+  metrics?: Registry;
 }
 
 /** Plain HTTP probes beside the gRPC port, for orchestrators that speak HTTP only. */
@@ -22,7 +25,8 @@ export interface HealthEndpoints {
 /**
  * Serves `/healthz` (liveness: the process answers) and `/readyz`
  * (readiness: `ready()` resolves and the service is not draining), each with a
- * small JSON status, 200 or 503; anything else is 404.
+ * small JSON status, 200 or 503, and `/metrics` when given a registry;
+ * anything else is 404.
  */
 export async function startHealthEndpoints(
   options: HealthEndpointsOptions,
@@ -31,6 +35,9 @@ export async function startHealthEndpoints(
   const server = createServer((request, response) => {
     if (request.method !== "GET" && request.method !== "HEAD") return send(response, 405, {});
     if (request.url === "/healthz") return send(response, 200, { status: "ok" });
+    if (request.url === "/metrics" && options.metrics) {
+      return void sendMetrics(response, options.metrics, options.logger);
+    }
     if (request.url !== "/readyz") return send(response, 404, {});
     readiness(options, draining).then((status) => send(response, status.code, status.body));
   });
@@ -65,6 +72,20 @@ function send(response: ServerResponse, code: number, body: object): void {
     "content-length": Buffer.byteLength(json),
   });
   response.end(json);
+}
+
+async function sendMetrics(response: ServerResponse, registry: Registry, logger: Logger) {
+  try {
+    const text = await registry.metrics();
+    response.writeHead(200, {
+      "content-type": registry.contentType,
+      "content-length": Buffer.byteLength(text),
+    });
+    response.end(text);
+  } catch (error) {
+    logger.warn({ err: error }, "metrics failed");
+    send(response, 503, { status: "unavailable" });
+  }
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

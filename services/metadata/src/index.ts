@@ -19,5 +19,18 @@ export {
 } from "./health-endpoints";
 export { applyMigrations, type MigrateOptions, type MigrationConnection } from "./migrate";
 export { defaultMigrationsDir } from "./migration-files";
+export {
+  DEFAULT_EVENTS_TOPIC,
+  KafkaEventPublisher,
+  type KafkaEventPublisherOptions,
+  toMessage,
+} from "./outbox/kafka-publisher";
+export {
+  createMetadataMetrics,
+  type OutboxMetrics,
+  registerOutboxMetrics,
+} from "./outbox/metrics";
+export { type BatchResult, OutboxRelay, type OutboxRelayOptions } from "./outbox/relay";
+export { type OutboxRow, toRegistryEvent } from "./outbox/rows";
 export { openPostgres, type PostgresOptions } from "./postgres";
 export { PrismaMetadataStore } from "./store";

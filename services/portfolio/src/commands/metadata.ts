@@ -1,4 +1,6 @@
 import {
+  createMetadataMetrics,
+  type HealthEndpointsOptions,
   openPostgres,
   PrismaMetadataStore,
   startHealthEndpoints,
@@ -6,6 +8,7 @@ import {
 } from "@portfolio/metadata";
 import type { Logger } from "pino";
 import { ConfigError, loadConfig } from "../config";
+import { readKafkaRelayConfig, startKafkaRelay } from "../kafka-relay";
 import { runUntilSignalled } from "../lifecycle";
 import { formatListen, type ListenAddress, listenAddress } from "../listen";
 import { createLogger } from "../logger";
@@ -16,25 +19,35 @@ import { createLogger } from "../logger";
  *
  *   PORTFOLIO_DATABASE_URL     postgres://user:password@host:port/database (required)
  *   PORTFOLIO_METADATA_LISTEN  gRPC host:port, default 127.0.0.1:5001 ([::1]:5001 for IPv6)
- *   PORTFOLIO_METADATA_HTTP    /healthz and /readyz host:port, default 127.0.0.1:5011
+ *   PORTFOLIO_METADATA_HTTP    /healthz, /readyz and /metrics host:port, default 127.0.0.1:5011
  *   PORTFOLIO_LOG_LEVEL        default info
+ *   PORTFOLIO_KAFKA_*          the outbox relay to Kafka, when brokers are set (kafka-relay.ts)
  *
  * Pending migrations are applied at start. On SIGTERM readiness fails first,
- * then calls in flight finish before the database closes.
+ * then calls in flight finish, then the relay finishes its batch, before the
+ * database closes.
  */
 export async function metadata(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const databaseUrl = requireDatabaseUrl(env);
   const listen = listenAddress(env, "PORTFOLIO_METADATA_LISTEN", "127.0.0.1:5001");
   const http = listenAddress(env, "PORTFOLIO_METADATA_HTTP", "127.0.0.1:5011");
   const logger = createLogger(loadConfig(env).logLevel).child({ role: "metadata" });
+  const kafka = readKafkaRelayConfig(env);
 
-  const store = new PrismaMetadataStore(await openPostgres(databaseUrl.href));
-  const started = await startServers(store, formatListen(listen), http, logger).catch(
-    async (error: unknown) => {
-      await store.close();
-      throw error;
-    },
-  );
+  const database = await openPostgres(databaseUrl.href);
+  const store = new PrismaMetadataStore(database);
+  const metrics = createMetadataMetrics(database);
+  const started = await startServers(
+    store,
+    formatListen(listen),
+    http,
+    logger,
+    metrics.registry,
+  ).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  const relay = kafka && startKafkaRelay(database, kafka, logger, metrics.outbox.published);
   logger.info(
     { address: started.server.address, health: started.health.url, database: databaseUrl.host },
     "metadata service listening",
@@ -43,6 +56,7 @@ export async function metadata(env: NodeJS.ProcessEnv = process.env): Promise<vo
   runUntilSignalled(logger, async () => {
     started.health.drain();
     await started.server.close();
+    await relay?.stop();
     await started.health.close();
     await store.close();
   });
@@ -53,10 +67,16 @@ async function startServers(
   address: string,
   http: ListenAddress,
   logger: Logger,
+  metrics: HealthEndpointsOptions["metrics"],
 ) {
   const server = await startMetadataServer(store, { address, logger });
   try {
-    const health = await startHealthEndpoints({ ...http, logger, ready: () => store.ping() });
+    const health = await startHealthEndpoints({
+      ...http,
+      logger,
+      ready: () => store.ping(),
+      metrics,
+    });
     return { server, health };
   } catch (error) {
     await server.close(0);
