@@ -4,8 +4,9 @@ const requestIds = new AsyncLocalStorage<string>();
 
 /**
  * The id of the request being served, wherever in its async work the caller
- * is: backend clients send it on (gRPC metadata, HTTP headers) so one id
- * follows a request through every service's logs.
+ * is: backend clients send it on (gRPC metadata, HTTP headers), services that
+ * receive it bind it again, and the outbox records it with each event, so one
+ * id follows a request through every service's logs and events.
  */
 export function currentRequestId(): string | undefined {
   return requestIds.getStore();

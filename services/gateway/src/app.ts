@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { OciError } from "@portfolio/core";
+import { OciError, withRequestId } from "@portfolio/core";
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -9,7 +9,6 @@ import Fastify, {
 import { clientErrorHandler } from "./http/client-errors";
 import { toOciError } from "./http/errors";
 import { sendJson } from "./http/json";
-import { withRequestId } from "./http/request-context";
 import { RequestLog } from "./http/request-log";
 import { Registry, type RegistryBackends, type RegistryLimits } from "./registry/registry";
 import { catalog } from "./routes/catalog";
