@@ -1,0 +1,261 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { streamedDigest } from "./data";
+import { OciClient } from "./oci";
+import { lifetimePeaks, type ProcessSet, ProcSampler, type Sampled } from "./proc";
+import { median, round, table } from "./stats";
+import {
+  type LargeBlob,
+  MiB,
+  makeSmallSet,
+  pullLarge,
+  pullSmall,
+  pushLarge,
+  pushSmall,
+  type SmallSet,
+} from "./workloads";
+
+interface Target extends ProcessSet {
+  name: string;
+  url: string;
+  client: OciClient;
+}
+
+interface Measurement {
+  round: number;
+  workload: Workload;
+  registry: string;
+  seconds: number;
+  mbps: number;
+  sampled?: Sampled;
+}
+
+const WORKLOADS = ["push 1MiB", "pull 1MiB", "push 1GiB", "pull 1GiB"] as const;
+type Workload = (typeof WORKLOADS)[number];
+const BASELINE = "distribution";
+
+const settings = {
+  rounds: envInt("BENCH_ROUNDS", 5),
+  smallCount: envInt("BENCH_SMALL_COUNT", 200),
+  concurrency: envInt("BENCH_SMALL_CONCURRENCY", 8),
+  largeBytes: envInt("BENCH_LARGE_MIB", 1024) * MiB,
+};
+
+async function main([targetsFile, outFile]: string[]): Promise<void> {
+  if (!targetsFile || !outFile) throw new Error("usage: main.js TARGETS.json OUT.json");
+  const config = JSON.parse(readFileSync(targetsFile, "utf8"));
+  const targets: Target[] = config.registries.map((t: Omit<Target, "client">) => ({
+    ...t,
+    client: new OciClient(t.url),
+  }));
+  const loadBefore = os.loadavg();
+  const started = Date.now();
+
+  for (const target of targets) await target.client.probeSinglePost("bench/probe");
+  log(`warm-up: ${targets.map((t) => t.name).join(", ")}`);
+  await runRound(targets, -1, 16, 64 * MiB);
+
+  const measurements: Measurement[] = [];
+  for (let r = 0; r < settings.rounds; r++) {
+    log(`round ${r + 1} of ${settings.rounds}`);
+    measurements.push(...(await runRound(targets, r, settings.smallCount, settings.largeBytes)));
+  }
+
+  const lifetime = Object.fromEntries(targets.map((t) => [t.name, lifetimePeaks(t)]));
+  const results = summarise(targets, measurements, lifetime);
+  const record = {
+    date: new Date().toISOString(),
+    seconds: round((Date.now() - started) / 1000, 1),
+    settings,
+    environment: {
+      cpu: os.cpus()[0]?.model,
+      cpus: os.cpus().length,
+      kernel: os.release(),
+      node: process.version,
+      openssl: process.versions.openssl,
+      distribution: config.distributionVersion,
+      loadBefore: loadBefore.map((l) => round(l)),
+      loadAfter: os.loadavg().map((l) => round(l)),
+    },
+    flows: Object.fromEntries(
+      targets.map((t) => [
+        t.name,
+        {
+          small: t.client.singlePost ? "POST ?digest (one request)" : "POST, then PUT ?digest",
+          large: "POST, one chunked PATCH, empty PUT ?digest",
+        },
+      ]),
+    ),
+    ...results,
+    measurements,
+  };
+  writeFileSync(outFile, `${JSON.stringify(record, null, 2)}\n`);
+  printReport(targets, record);
+  log(`results written to ${outFile}`);
+  await Promise.all(targets.map((t) => t.client.close()));
+}
+
+/**
+ * One round: each workload through every registry before the next workload,
+ * the registry order reversed every other turn (A B C, C B A, …), so that
+ * drift and neighbours' load fall on all of them alike.
+ */
+async function runRound(targets: Target[], r: number, smallCount: number, largeBytes: number) {
+  const repository = `bench/r${r}`;
+  const seed = `portfolio-bench/r${r}`;
+  const small = await makeSmallSet(repository, `${seed}/small`, smallCount);
+  const large: LargeBlob = {
+    repository,
+    seed: `${seed}/large`,
+    length: largeBytes,
+    digest: await streamedDigest(`${seed}/large`, largeBytes),
+  };
+
+  const measurements: Measurement[] = [];
+  for (const [w, workload] of WORKLOADS.entries()) {
+    const order = (r + 1 + w) % 2 === 0 ? targets : [...targets].reverse();
+    for (const target of order) {
+      const measured = await runOne(target, workload, small, large);
+      measurements.push({ round: r, workload, registry: target.name, ...measured });
+      log(`  ${workload.padEnd(9)} ${target.name.padEnd(18)} ${measured.mbps.toFixed(0)} MB/s`);
+    }
+  }
+  return measurements;
+}
+
+async function runOne(target: Target, workload: Workload, small: SmallSet, large: LargeBlob) {
+  const { client } = target;
+  const sampler = workload.endsWith("GiB") ? new ProcSampler(target) : undefined;
+  const t0 = performance.now();
+  let bytes: number;
+  try {
+    if (workload === "push 1MiB") bytes = await pushSmall(client, small, settings.concurrency);
+    else if (workload === "pull 1MiB") bytes = await pullSmall(client, small, settings.concurrency);
+    else if (workload === "push 1GiB") bytes = await pushLarge(client, large);
+    else bytes = await pullLarge(client, large);
+  } catch (error) {
+    sampler?.stop();
+    throw new Error(`${workload} on ${target.name} failed`, { cause: error });
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const sampled = sampler?.stop();
+  return { seconds: round(seconds, 3), mbps: round(bytes / 1e6 / seconds, 1), sampled };
+}
+
+function summarise(
+  targets: Target[],
+  measurements: Measurement[],
+  lifetime: Record<string, Record<string, number>>,
+) {
+  const of = (workload: Workload, registry: string) =>
+    measurements.filter((m) => m.workload === workload && m.registry === registry);
+  const throughput: Record<string, Record<string, number>> = {};
+  const ratios: Record<string, Record<string, { median: number; min: number; max: number }>> = {};
+  for (const workload of WORKLOADS) {
+    throughput[workload] = {};
+    ratios[workload] = {};
+    for (const target of targets) {
+      (throughput[workload] as Record<string, number>)[target.name] = median(
+        of(workload, target.name).map((m) => m.mbps),
+      );
+      if (target.name === BASELINE) continue;
+      // Per-round ratios, each against the baseline measured in the same round.
+      const perRound = of(workload, target.name).flatMap((m) => {
+        const base = of(workload, BASELINE).find((b) => b.round === m.round);
+        return base ? [m.mbps / base.mbps] : [];
+      });
+      (ratios[workload] as Record<string, unknown>)[target.name] = {
+        median: round(median(perRound)),
+        min: round(Math.min(...perRound)),
+        max: round(Math.max(...perRound)),
+      };
+    }
+  }
+
+  // Peak RSS over all rounds and CPU-s per GB (median), per process, per 1 GiB workload.
+  const processes: Record<string, Record<string, Record<string, number>>> = {};
+  for (const target of targets) {
+    const perProcess: Record<string, Record<string, number>> = {};
+    for (const workload of ["push 1GiB", "pull 1GiB"] as const) {
+      const runs = of(workload, target.name);
+      const names = Object.keys(runs[0]?.sampled?.peakRssMiB ?? {});
+      for (const name of names) {
+        perProcess[name] ??= {};
+        const entry = perProcess[name];
+        entry[`${workload} peak RSS MiB`] = round(
+          Math.max(...runs.map((m) => m.sampled?.peakRssMiB[name] ?? 0)),
+          1,
+        );
+        entry[`${workload} CPU-s/GB`] = round(
+          median(runs.map((m) => (m.sampled?.cpuSeconds[name] ?? 0) / (settings.largeBytes / 1e9))),
+        );
+      }
+    }
+    for (const [name, hwm] of Object.entries(lifetime[target.name] ?? {})) {
+      perProcess[name] ??= {};
+      perProcess[name]["lifetime peak RSS MiB"] = round(hwm, 1);
+    }
+    processes[target.name] = perProcess;
+  }
+  return { throughputMBps: throughput, ratiosVsDistribution: ratios, processes };
+}
+
+function printReport(targets: Target[], record: ReturnType<typeof summarise>) {
+  const names = targets.map((t) => t.name);
+  const others = names.filter((n) => n !== BASELINE);
+  const header = ["MB/s (median)", ...names, ...others.map((n) => `${short(n)}/dist (min-max)`)];
+  const rows = WORKLOADS.map((workload) => {
+    const mbps = record.throughputMBps[workload] ?? {};
+    const ratio = record.ratiosVsDistribution[workload] ?? {};
+    return [
+      workload,
+      ...names.map((n) => (mbps[n] ?? Number.NaN).toFixed(0)),
+      ...others.map((n) => {
+        const r = ratio[n];
+        return r ? `${r.median.toFixed(2)} (${r.min.toFixed(2)}-${r.max.toFixed(2)})` : "-";
+      }),
+    ];
+  });
+  process.stdout.write(`\n${table([header, ...rows])}\n\n`);
+
+  const memoryRows = [
+    ["process", "RSS push 1GiB", "RSS pull 1GiB", "lifetime RSS", "CPU-s/GB push", "pull"],
+  ];
+  for (const [registry, perProcess] of Object.entries(record.processes)) {
+    for (const [name, e] of Object.entries(perProcess)) {
+      const mib = (v: number | undefined) => (v === undefined ? "-" : `${v.toFixed(0)} MiB`);
+      const cpu = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(2));
+      memoryRows.push([
+        `${registry} ${name}`,
+        mib(e["push 1GiB peak RSS MiB"]),
+        mib(e["pull 1GiB peak RSS MiB"]),
+        mib(e["lifetime peak RSS MiB"]),
+        cpu(e["push 1GiB CPU-s/GB"]),
+        cpu(e["pull 1GiB CPU-s/GB"]),
+      ]);
+    }
+  }
+  process.stdout.write(`${table(memoryRows)}\n\n`);
+}
+
+function short(name: string): string {
+  return name.replace("portfolio-", "");
+}
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`${name} must be a positive integer`);
+  return Number(raw);
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  if (error instanceof Error && error.cause)
+    process.stderr.write(`cause: ${String(error.cause)}\n`);
+  process.exit(1);
+});
