@@ -1,12 +1,14 @@
 import {
+  EVENT_TYPES,
   type ManifestPut,
   type ManifestRecord,
   type ManifestReference,
   ManifestReferencesUnknownError,
 } from "@portfolio/core";
-import { ensureRepository } from "./repositories";
+import type { RecordEvent } from "./outbox/record";
+import { appearsWithContent, openRepository } from "./repositories";
 import { type Db, toBuffer } from "./sql";
-import { moveTag } from "./tags";
+import { setTag } from "./tags";
 
 interface ManifestRow {
   digest: string;
@@ -25,20 +27,33 @@ interface ManifestRow {
  * 4. move the tag, if any, to it.
  * Concurrent pushes of the same manifest or tag serialise on the unique keys
  * instead of failing: both inserts use ON CONFLICT.
+ *
+ * Events, only for what changed: `repository.created` when the manifest is
+ * the repository's first content, `manifest.pushed` when the manifest is new,
+ * `tag.set` when the tag is new or moved. A refused push throws before any.
  */
-export async function putManifest(db: Db, put: ManifestPut): Promise<void> {
-  const repositoryId = await ensureRepository(db, put.repository);
+export async function putManifest(db: Db, put: ManifestPut, record: RecordEvent): Promise<void> {
+  const repository = await openRepository(db, put.repository);
 
   const blobs = unique(put.blobs);
   const children = unique(put.children);
   const missing = [
-    ...(await missingBlobs(db, repositoryId, blobs)),
-    ...(await missingChildren(db, repositoryId, children)),
+    ...(await missingBlobs(db, repository.id, blobs)),
+    ...(await missingChildren(db, repository.id, children)),
   ];
   if (missing.length > 0) throw new ManifestReferencesUnknownError(missing);
 
-  const manifestId = await insertManifest(db, repositoryId, put, blobs, children);
-  if (put.tag !== undefined) await moveTag(db, repositoryId, put.tag, manifestId);
+  if (await appearsWithContent(db, repository)) {
+    record(EVENT_TYPES.repositoryCreated, { repository: put.repository });
+  }
+  const manifest = await insertManifest(db, repository.id, put, blobs, children);
+  if (manifest.inserted) record(EVENT_TYPES.manifestPushed, pushedPayload(put, blobs, children));
+  if (put.tag === undefined) return;
+
+  const move = await setTag(db, repository.id, put.tag, manifest.id);
+  if (move === undefined) return;
+  const { repository: name, digest, tag } = put;
+  record(EVENT_TYPES.tagSet, { repository: name, tag, digest, ...move });
 }
 
 export async function findManifest(
@@ -71,13 +86,34 @@ export async function findManifest(
   };
 }
 
-/** Deletes the manifest; its tags and reference rows go with it (ON DELETE CASCADE). */
-export async function deleteManifest(db: Db, repository: string, digest: string): Promise<boolean> {
-  const count = await db.$executeRaw`
-    DELETE FROM manifest m
-    USING repository r
-    WHERE r.id = m.repository_id AND r.name = ${repository} AND m.digest = ${digest}`;
-  return count > 0;
+/**
+ * Deletes the manifest and its reference rows (ON DELETE CASCADE). Its tags
+ * are deleted first, explicitly, so the events name exactly the tags that went:
+ * `tag.deleted` for each, then `manifest.deleted` listing them. The manifest
+ * row is locked first so no tag can be pointed at it meanwhile.
+ */
+export async function deleteManifest(
+  db: Db,
+  repository: string,
+  digest: string,
+  record: RecordEvent,
+): Promise<boolean> {
+  const found = await db.$queryRaw<{ id: bigint }[]>`
+    SELECT m.id FROM manifest m
+    JOIN repository r ON r.id = m.repository_id
+    WHERE r.name = ${repository} AND m.digest = ${digest}
+    FOR UPDATE OF m`;
+  const id = found[0]?.id;
+  if (id === undefined) return false;
+
+  const removed = await db.$queryRaw<{ name: string }[]>`
+    DELETE FROM tag WHERE manifest_id = ${id} RETURNING name`;
+  await db.$executeRaw`DELETE FROM manifest WHERE id = ${id}`;
+
+  const tags = removed.map((row) => row.name).sort();
+  for (const tag of tags) record(EVENT_TYPES.tagDeleted, { repository, tag, digest });
+  record(EVENT_TYPES.manifestDeleted, { repository, digest, tags });
+  return true;
 }
 
 async function missingBlobs(db: Db, repositoryId: bigint, digests: string[]): Promise<string[]> {
@@ -100,8 +136,8 @@ async function missingChildren(db: Db, repositoryId: bigint, digests: string[]):
 
 /**
  * The manifest's id, inserting it with its reference rows when the repository
- * does not hold it yet. When a concurrent push inserted it first, the insert
- * waits for that push to commit and then reads its row.
+ * does not hold it yet (`inserted`). When a concurrent push inserted it first,
+ * the insert waits for that push to commit and then reads its row.
  */
 async function insertManifest(
   db: Db,
@@ -109,9 +145,9 @@ async function insertManifest(
   put: ManifestPut,
   blobs: string[],
   children: string[],
-): Promise<bigint> {
+): Promise<{ id: bigint; inserted: boolean }> {
   const annotations = put.annotations === undefined ? null : JSON.stringify(put.annotations);
-  const inserted = await db.$queryRaw<{ id: bigint }[]>`
+  const rows = await db.$queryRaw<{ id: bigint }[]>`
     INSERT INTO manifest
       (repository_id, digest, media_type, artifact_type, subject_digest, annotations, size, payload)
     VALUES (${repositoryId}, ${put.digest}, ${put.mediaType}, ${put.artifactType ?? null},
@@ -119,9 +155,10 @@ async function insertManifest(
     ON CONFLICT (repository_id, digest) DO NOTHING
     RETURNING id`;
 
-  const id = inserted[0]?.id;
-  if (id === undefined) return existingManifestId(db, repositoryId, put.digest);
-
+  const id = rows[0]?.id;
+  if (id === undefined) {
+    return { id: await existingManifestId(db, repositoryId, put.digest), inserted: false };
+  }
   if (blobs.length > 0) {
     await db.$executeRaw`
       INSERT INTO manifest_blob (manifest_id, digest)
@@ -132,7 +169,7 @@ async function insertManifest(
       INSERT INTO manifest_child (manifest_id, digest)
       SELECT ${id}, unnest(${children}::text[])`;
   }
-  return id;
+  return { id, inserted: true };
 }
 
 async function existingManifestId(db: Db, repositoryId: bigint, digest: string): Promise<bigint> {
@@ -141,6 +178,21 @@ async function existingManifestId(db: Db, repositoryId: bigint, digest: string):
   const id = rows[0]?.id;
   if (id === undefined) throw new Error(`manifest ${digest} vanished while being pushed`);
   return id;
+}
+
+/** The `manifest.pushed` payload; optional fields are left out rather than null. */
+function pushedPayload(put: ManifestPut, blobs: string[], children: string[]) {
+  return {
+    repository: put.repository,
+    digest: put.digest,
+    mediaType: put.mediaType,
+    size: put.payload.length,
+    ...(put.artifactType === undefined ? {} : { artifactType: put.artifactType }),
+    ...(put.subject === undefined ? {} : { subject: put.subject }),
+    blobs,
+    manifests: children,
+    tags: put.tag === undefined ? [] : [put.tag],
+  };
 }
 
 function unique(digests: readonly string[]): string[] {

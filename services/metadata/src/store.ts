@@ -1,17 +1,20 @@
-import type {
-  BlobRecord,
-  Descriptor,
-  ManifestPut,
-  ManifestRecord,
-  ManifestReference,
-  MetadataStore,
-  Page,
-  UploadSession,
+import {
+  type BlobRecord,
+  currentRequestId,
+  type Descriptor,
+  type ManifestPut,
+  type ManifestRecord,
+  type ManifestReference,
+  type MetadataStore,
+  type Page,
+  type UploadSession,
 } from "@portfolio/core";
 import * as blobs from "./blobs";
 import type { MetadataDatabase } from "./database";
 import { translateError } from "./errors";
 import * as manifests from "./manifests";
+import { type OutboxEntry, type RecordEvent, recorderInto } from "./outbox/record";
+import { appendEvents } from "./outbox/write";
 import { listReferrers } from "./referrers";
 import { listRepositories } from "./repositories";
 import type { Db } from "./sql";
@@ -19,10 +22,12 @@ import * as tags from "./tags";
 import * as uploads from "./uploads";
 
 /**
- * The MetadataStore on Postgres (or PGlite) through Prisma. Single statements
- * run on their own; methods that write several rows run in one interactive
- * transaction. Every failure passes through `translateError`, so callers see
- * domain errors only. The store owns the database: `close()` closes it.
+ * The MetadataStore on Postgres (or PGlite) through Prisma. Reads run on
+ * their own; every change runs in one interactive transaction that also
+ * appends the change's events to the outbox (`outbox/`), so an event is
+ * written if and only if its change commits. Every failure passes through
+ * `translateError`, so callers see domain errors only. The store owns the
+ * database: `close()` closes it.
  */
 export class PrismaMetadataStore implements MetadataStore {
   constructor(private readonly database: MetadataDatabase) {}
@@ -36,15 +41,15 @@ export class PrismaMetadataStore implements MetadataStore {
   }
 
   commitBlob(repository: string, blob: BlobRecord): Promise<BlobRecord> {
-    return this.transaction((tx) => blobs.commitBlob(tx, repository, blob));
+    return this.transaction((tx, record) => blobs.commitBlob(tx, repository, blob, record));
   }
 
   mountBlob(repository: string, digest: string, from?: string): Promise<BlobRecord | undefined> {
-    return this.transaction((tx) => blobs.mountBlob(tx, repository, digest, from));
+    return this.transaction((tx, record) => blobs.mountBlob(tx, repository, digest, from, record));
   }
 
   unlinkBlob(repository: string, digest: string): Promise<boolean> {
-    return this.run((db) => blobs.unlinkBlob(db, repository, digest));
+    return this.transaction((tx, record) => blobs.unlinkBlob(tx, repository, digest, record));
   }
 
   createUpload(repository: string, expiresAt: Date): Promise<UploadSession> {
@@ -60,7 +65,7 @@ export class PrismaMetadataStore implements MetadataStore {
   }
 
   putManifest(put: ManifestPut): Promise<void> {
-    return this.transaction((tx) => manifests.putManifest(tx, put));
+    return this.transaction((tx, record) => manifests.putManifest(tx, put, record));
   }
 
   findManifest(
@@ -71,11 +76,13 @@ export class PrismaMetadataStore implements MetadataStore {
   }
 
   deleteManifest(repository: string, digest: string): Promise<boolean> {
-    return this.run((db) => manifests.deleteManifest(db, repository, digest));
+    return this.transaction((tx, record) =>
+      manifests.deleteManifest(tx, repository, digest, record),
+    );
   }
 
   deleteTag(repository: string, tag: string): Promise<boolean> {
-    return this.run((db) => tags.deleteTag(db, repository, tag));
+    return this.transaction((tx, record) => tags.deleteTag(tx, repository, tag, record));
   }
 
   listTags(repository: string, page: Page): Promise<string[] | undefined> {
@@ -102,7 +109,20 @@ export class PrismaMetadataStore implements MetadataStore {
     return query(this.database.prisma).catch(translateError);
   }
 
-  private transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
-    return this.database.prisma.$transaction(work).catch(translateError);
+  /**
+   * Runs `work` in a transaction and appends the events it recorded before
+   * committing. The request id is read before the transaction starts, while
+   * the caller's async context is certainly the current one.
+   */
+  private transaction<T>(work: (tx: Db, record: RecordEvent) => Promise<T>): Promise<T> {
+    const requestId = currentRequestId();
+    return this.database.prisma
+      .$transaction(async (tx) => {
+        const entries: OutboxEntry[] = [];
+        const result = await work(tx, recorderInto(entries, requestId));
+        await appendEvents(tx, entries);
+        return result;
+      })
+      .catch(translateError);
   }
 }

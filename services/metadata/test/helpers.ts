@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import type { ManifestPut, MetadataStore } from "@portfolio/core";
+import { currentRequestId, type ManifestPut, type MetadataStore } from "@portfolio/core";
 import { Client } from "pg";
 import pino from "pino";
 import {
@@ -66,13 +66,14 @@ export async function openPgliteStore(): Promise<TestStore> {
 
 /**
  * A GrpcMetadataStore talking to a server on 127.0.0.1 (a free port) that
- * serves a PGlite store; `database` is the one behind the server.
+ * serves a PGlite store; `database` is the one behind the server. The client
+ * sends the bound request id, as the gateway's does.
  */
 async function openGrpcStore(): Promise<TestStore> {
   const behind = await openPgliteStore();
   const logger = pino({ level: "silent" });
   const server = await startMetadataServer(behind.store, { address: "127.0.0.1:0", logger });
-  const store = new GrpcMetadataStore(server.address);
+  const store = new GrpcMetadataStore(server.address, { requestId: currentRequestId });
   return {
     store,
     database: behind.database,

@@ -29,12 +29,13 @@ describe.each(backends)("upload sessions on %s", (_name, open) => {
     expect(await t.store.findUpload(repository, session.id)).toBeUndefined();
   });
 
-  test("creating a session creates its repository", async () => {
+  test("a session alone does not make its repository visible", async () => {
     const repository = newRepository();
 
     await t.store.createUpload(repository, new Date(Date.now() + HOUR));
 
-    expect(await t.store.listTags(repository, {})).toEqual([]);
+    expect(await t.store.listTags(repository, {})).toBeUndefined();
+    expect(await t.store.listRepositories({})).not.toContain(repository);
   });
 
   test("sessions get distinct ids", async () => {

@@ -1,5 +1,5 @@
 import type { handleUnaryCall, Metadata } from "@grpc/grpc-js";
-import type { MetadataStore } from "@portfolio/core";
+import { type MetadataStore, withRequestId } from "@portfolio/core";
 import type { metadataV1 } from "@portfolio/proto";
 import type { Logger } from "pino";
 import {
@@ -119,7 +119,9 @@ function listingHandlers(store: MetadataStore, unary: Unary) {
 
 /**
  * Wraps an async method as a grpc-js unary handler that logs the call with
- * the caller's request id and answers failures through `toCallFailure`.
+ * the caller's request id and answers failures through `toCallFailure`. The
+ * method runs with that request id bound (withRequestId), so what the store
+ * writes, its outbox events included, names the request that caused it.
  */
 function handlerFactory(logger: Logger) {
   return <Request, Response>(
@@ -127,24 +129,28 @@ function handlerFactory(logger: Logger) {
     work: (request: Request) => Promise<Response>,
   ): handleUnaryCall<Request, Response> =>
     (call, callback) => {
-      const log = logger.child({ method, requestId: requestIdOf(call.metadata) });
+      const requestId = requestIdOf(call.metadata);
+      const log = logger.child({ method, requestId });
       const started = performance.now();
       const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
 
-      work(call.request).then(
-        (response) => {
-          log.debug({ durationMs: elapsed() }, "metadata call answered");
-          callback(null, response);
-        },
-        (error: unknown) => {
-          const { status, level } = toCallFailure(error);
-          log[level](
-            { durationMs: elapsed(), code: status.code, err: error },
-            "metadata call failed",
-          );
-          callback(status);
-        },
-      );
+      const answer = () =>
+        work(call.request).then(
+          (response) => {
+            log.debug({ durationMs: elapsed() }, "metadata call answered");
+            callback(null, response);
+          },
+          (error: unknown) => {
+            const { status, level } = toCallFailure(error);
+            log[level](
+              { durationMs: elapsed(), code: status.code, err: error },
+              "metadata call failed",
+            );
+            callback(status);
+          },
+        );
+      if (requestId === undefined) void answer();
+      else withRequestId(requestId, () => void answer());
     };
 }
 
