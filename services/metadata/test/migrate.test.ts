@@ -182,7 +182,7 @@ describe("openPostgres", () => {
       const rows = await history(replicas[0]!);
       await Promise.all(replicas.map((replica) => replica.close()));
 
-      expect(rows.map((row) => row.migration_name)).toEqual([INIT]);
+      expect(rows.map((row) => row.migration_name)).toEqual(SHIPPED);
     } finally {
       await dropTestDatabase(url);
     }
