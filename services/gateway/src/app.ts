@@ -65,13 +65,15 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
 }
 
 function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
-  if (clientWentAway(request)) {
+  if (clientWentAway(request, reply)) {
     // Nobody is left to answer; this is the request's one log line, not a server failure.
     // 499 is nginx's "client closed request"; Node never sends it, the socket is gone.
     reply.status(499);
     request.log.info(RequestLog.fields(request, reply, error), "request aborted by the client");
     return reply.send();
   }
+  // A body left unread (a backend failed mid-chunk) is not drained: the connection ends here.
+  if (!request.raw.complete) reply.header("connection", "close");
   const oci = toOciError(error) ?? fromFastify(error);
   if (!oci) {
     request.log.error({ err: error }, "request failed");
@@ -91,9 +93,16 @@ function fromFastify(error: unknown): OciError | undefined {
   return new OciError("UNSUPPORTED", message, undefined, { status });
 }
 
-/** The client closed the connection before sending its whole request. */
-function clientWentAway(request: FastifyRequest): boolean {
-  return !request.raw.complete && (request.raw.destroyed || request.raw.socket?.destroyed === true);
+/**
+ * The client closed the connection before sending its whole request. Asked of
+ * the connection, not of the request stream: a blob service that fails
+ * mid-append destroys the request body it was streaming (undici does), yet
+ * the client is still there and must get its 503.
+ */
+function clientWentAway(request: FastifyRequest, reply: FastifyReply): boolean {
+  if (request.raw.complete) return false;
+  const socket = reply.raw.socket ?? request.raw.socket;
+  return reply.raw.destroyed || !socket || socket.destroyed;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
