@@ -18,6 +18,12 @@
 #   postgres.sh stop PORT [DIR]
 #       Stops that server (fast shutdown) and removes DIR/pgdata; the log stays.
 #
+#   postgres.sh halt PORT [DIR]
+#       Stops that server (fast shutdown) and keeps its data, as in an outage.
+#
+#   postgres.sh resume PORT [DIR]
+#       Starts a halted server again on the same data.
+#
 #   postgres.sh url PORT
 #       Prints the URL again.
 #
@@ -110,14 +116,27 @@ stop() {
   rm -rf "$dir/pgdata"
 }
 
+halt() {
+  local dir=${2:-/tmp/portfolio-postgres-$1}
+  as_owner "$(server_bin)/pg_ctl" --pgdata="$dir/pgdata" --mode=fast --wait stop >&2
+}
+
+resume() {
+  local dir=${2:-/tmp/portfolio-postgres-$1}
+  as_owner "$(server_bin)/pg_ctl" --pgdata="$dir/pgdata" --log="$dir/postgres.log" --wait \
+    --timeout=60 start >&2 || die "the server did not start, see $dir/postgres.log"
+}
+
 main() {
   local command=${1:-}
-  [[ $# -ge 2 && "$2" =~ ^[0-9]+$ ]] || die "usage: postgres.sh start|stop|url PORT [DIR]"
+  [[ $# -ge 2 && "$2" =~ ^[0-9]+$ ]] || die "usage: postgres.sh start|stop|halt|resume|url PORT [DIR]"
   case "$command" in
     start) start "$2" "${3:-}" ;;
     stop) stop "$2" "${3:-}" ;;
+    halt) halt "$2" "${3:-}" ;;
+    resume) resume "$2" "${3:-}" ;;
     url) url "$2" ;;
-    *) die "unknown command $command; usage: postgres.sh start|stop|url PORT [DIR]" ;;
+    *) die "unknown command $command; usage: postgres.sh start|stop|halt|resume|url PORT [DIR]" ;;
   esac
 }
 
