@@ -237,6 +237,91 @@ export function describeBlobStorage(name: string, setup: () => Promise<DriverFix
       });
     });
 
+    describe("puts", () => {
+      function put(body: Readable, digest: string, options?: { length?: number }) {
+        if (storage.putBlob === undefined) throw new Error("the driver has no putBlob");
+        return storage.putBlob(body, digest, options);
+      }
+
+      it.each([
+        ["an announced", 11],
+        ["an unknown", undefined],
+      ])("stores a verified blob of %s length in one call", async (_case, length) => {
+        const digest = digestOf(Buffer.from("hello world"));
+
+        const blob = await put(bodyOf("hello ", "world"), digest, { length });
+
+        expect(blob).toEqual({ digest, size: 11, storageKey: expect.any(String) });
+        expect(await storedBytes(blob.storageKey)).toBe("hello world");
+      });
+
+      it("verifies sha512 digests", async () => {
+        const digest = digestOf(Buffer.from("abc"), "sha512");
+
+        const blob = await put(bodyOf("abc"), digest);
+
+        expect(await storedBytes(blob.storageKey)).toBe("abc");
+      });
+
+      it("stores an empty blob", async () => {
+        const digest = digestOf(Buffer.alloc(0));
+
+        const blob = await put(bodyOf(), digest, { length: 0 });
+
+        expect(blob).toEqual({ digest, size: 0, storageKey: expect.any(String) });
+        expect(await storedBytes(blob.storageKey)).toBe("");
+      });
+
+      it("refuses a wrong digest, and one it cannot parse", async () => {
+        const wrong = digestOf(Buffer.from("abd"));
+        const right = digestOf(Buffer.from("abc"));
+
+        await expect(put(bodyOf("abc"), wrong)).rejects.toEqual(
+          new DigestMismatchError(wrong, right),
+        );
+        await expect(put(bodyOf("abc"), "sha256:nope")).rejects.toThrow(DigestMismatchError);
+      });
+
+      it.each([
+        ["fewer", "ab", 2],
+        ["more", "abcd", 4],
+      ])("refuses a body of %s bytes than announced", async (_case, content, received) => {
+        const digest = digestOf(Buffer.from("abc"));
+
+        await expect(put(bodyOf(content), digest, { length: 3 })).rejects.toEqual(
+          new SizeMismatchError(3, received),
+        );
+      });
+
+      it("passes a failing body's error on", async () => {
+        const failure = new Error("client went away");
+
+        const putting = put(abortedBody(failure, "abc"), digestOf(Buffer.from("abc")));
+
+        await expect(putting).rejects.toThrow("client went away");
+      });
+
+      it.each([
+        ["over several S3 parts", 21 * MiB],
+        ["of exactly two S3 parts", 16 * MiB],
+      ])(
+        "stores a blob %s",
+        async (_case, size) => {
+          const content = Buffer.alloc(size);
+          for (let at = 0; at < size; at++) content[at] = (at * 31) % 251;
+          const chunks = Array.from({ length: size / (64 * 1024) }, (_, index) =>
+            content.subarray(index * 64 * 1024, (index + 1) * 64 * 1024),
+          );
+
+          const blob = await put(bodyOf(...chunks), digestOf(content));
+
+          expect(blob.size).toBe(size);
+          expect(await digestOfStream(await storage.read(blob.storageKey))).toBe(blob.digest);
+        },
+        20_000,
+      );
+    });
+
     describe("reads and deletes", () => {
       async function blobOf(content: string): Promise<string> {
         const uploadId = await uploadOf(content);

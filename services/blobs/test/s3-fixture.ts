@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { S3BlobStorage, type S3BlobStorageOptions } from "@portfolio/blobs";
 
 // The SDK must never look for credentials or regions on an instance-metadata address.
@@ -45,6 +50,22 @@ export async function keysUnder(
       new ListObjectsV2Command({ Bucket: options.bucket, Prefix: prefix }),
     );
     return (listed.Contents ?? []).map(({ Key }) => (Key ?? "").slice(prefix.length));
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The keys of multipart uploads still open under `prefix`: each holds parts until aborted. */
+export async function multipartUploadsUnder(
+  options: Omit<S3BlobStorageOptions, "prefix">,
+  prefix: string,
+): Promise<string[]> {
+  const client = rawClient(options);
+  try {
+    const listed = await client.send(
+      new ListMultipartUploadsCommand({ Bucket: options.bucket, Prefix: prefix }),
+    );
+    return (listed.Uploads ?? []).map(({ Key }) => (Key ?? "").slice(prefix.length));
   } finally {
     client.destroy();
   }

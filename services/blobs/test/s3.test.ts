@@ -4,7 +4,7 @@ import { S3BlobStorage } from "@portfolio/blobs";
 import { BackendUnavailableError, DigestMismatchError, digestOf } from "@portfolio/core";
 import { bodyOf, generatedBody, readAll } from "./bodies";
 import { describeBlobStorage } from "./driver-suite";
-import { keysUnder, s3Fixture, s3FromEnvironment } from "./s3-fixture";
+import { keysUnder, multipartUploadsUnder, s3Fixture, s3FromEnvironment } from "./s3-fixture";
 
 const MiB = 1024 * 1024;
 const server = s3FromEnvironment();
@@ -107,6 +107,25 @@ if (server === undefined) {
       await fixture.storage.cancelUpload(uploadId);
 
       expect(await keysUnder(options, fixture.prefix)).toEqual([]);
+    });
+
+    it("puts a small blob with nothing but the blob's object", async () => {
+      const blob = await fixture.storage.putBlob(bodyOf("abc"), digestOf(Buffer.from("abc")));
+
+      expect(await keysUnder(options, fixture.prefix)).toEqual([`blobs/${blob.storageKey}`]);
+    });
+
+    it.each([
+      ["small", 1 * MiB],
+      ["multipart", 10 * MiB],
+    ])("leaves nothing behind when a %s put is refused", async (_case, size) => {
+      const wrong = digestOf(Buffer.from("something else"));
+
+      const putting = fixture.storage.putBlob(generatedBody(size).body, wrong);
+
+      await expect(putting).rejects.toThrow(DigestMismatchError);
+      expect(await keysUnder(options, fixture.prefix)).toEqual([]);
+      expect(await multipartUploadsUnder(options, fixture.prefix)).toEqual([]);
     });
 
     it("answers ping when the bucket is there", async () => {

@@ -54,6 +54,17 @@ export interface BlobStorage {
    */
   commitUpload(uploadId: string, digest: string): Promise<StoredBlob>;
 
+  /**
+   * Stores `body` as a new blob in one call: what createUpload, one
+   * appendUpload and commitUpload do together, for a push whose upload would
+   * live only for one request (a monolithic POST ?digest=). With no session
+   * to resume, nothing need be staged where another instance could find it,
+   * which lets a driver skip its bookkeeping. Throws DigestMismatchError or,
+   * when `length` is given and the body differs, SizeMismatchError; on any
+   * failure nothing is left stored. Absent where staging costs nothing extra.
+   */
+  putBlob?(body: Readable, digest: string, options?: { length?: number }): Promise<StoredBlob>;
+
   /** Discards an upload's staged bytes; unknown uploads are ignored. */
   cancelUpload(uploadId: string): Promise<void>;
 

@@ -14,6 +14,7 @@ import {
   UploadOffsetError,
   UploadUnknownError,
 } from "@portfolio/core";
+import { putViaUpload } from "../put-via-upload";
 import { KeyedSerializer } from "../streams/keyed-serializer";
 import { appendToFile } from "./append";
 import {
@@ -81,6 +82,15 @@ export class FilesystemBlobStorage implements BlobStorage {
   async commitUpload(uploadId: string, digest: string): Promise<StoredBlob> {
     const id = this.knownUploadId(uploadId);
     return this.uploads.run(id, () => this.commitNow(id, digest));
+  }
+
+  /** An upload of its own: staging in a file costs nothing a shortcut would save. */
+  async putBlob(
+    body: Readable,
+    digest: string,
+    options?: { length?: number },
+  ): Promise<StoredBlob> {
+    return putViaUpload(this, body, digest, options);
   }
 
   async cancelUpload(uploadId: string): Promise<void> {

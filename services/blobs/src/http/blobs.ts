@@ -1,6 +1,7 @@
 import { pipeline } from "node:stream/promises";
 import type { ByteRange } from "@portfolio/core";
-import { type Exchange, optionalCount, sendEmpty, sendJson } from "./exchange";
+import { putViaUpload } from "../put-via-upload";
+import { type Exchange, optionalCount, requiredText, sendEmpty, sendJson } from "./exchange";
 import { parseRangeHeader } from "./protocol";
 import { PRESIGN_UNSUPPORTED } from "./wire-errors";
 
@@ -13,6 +14,21 @@ export async function readBlob({ storage, name, request, response }: Exchange): 
     "content-type": "application/octet-stream",
   });
   await pipeline(bytes, response);
+}
+
+/**
+ * Stores the streamed body as a new blob, through the driver's shortcut when
+ * it has one. A failed body is the driver's to clean up, as for an append.
+ */
+export async function putBlob({ storage, request, response, query }: Exchange): Promise<void> {
+  const digest = requiredText(query, "digest");
+  const options = { length: optionalCount(query, "length") };
+
+  const blob = storage.putBlob
+    ? await storage.putBlob(request, digest, options)
+    : await putViaUpload(storage, request, digest, options);
+
+  sendJson(response, 201, blob);
 }
 
 /**

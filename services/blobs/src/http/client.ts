@@ -13,6 +13,7 @@ import { KeyedSerializer } from "../streams/keyed-serializer";
 import {
   blobPath,
   commitPath,
+  PUT_BLOB_PATH,
   presignPath,
   REQUEST_ID_HEADER,
   rangeHeader,
@@ -93,6 +94,23 @@ export class HttpBlobStorage implements BlobStorage {
     const path = `${commitPath(uploadId)}?${new URLSearchParams({ digest })}`;
     const commit = () => this.call({ method: "POST", path, headersTimeout: this.commitTimeoutMs });
     const answer = await this.uploads.run(uploadId.toLowerCase(), commit);
+    return (await answer.body.json()) as StoredBlob;
+  }
+
+  /**
+   * One request, answered once the body has been stored: a service older than
+   * this call answers route-unknown (UnsupportedCallError), so blob services
+   * must be upgraded before gateways.
+   */
+  async putBlob(
+    body: Readable,
+    digest: string,
+    { length }: { length?: number } = {},
+  ): Promise<StoredBlob> {
+    const query = new URLSearchParams({ digest });
+    if (length !== undefined) query.set("length", String(length));
+    const path = `${PUT_BLOB_PATH}?${query}`;
+    const answer = await this.call({ method: "POST", path, body, headersTimeout: 0 });
     return (await answer.body.json()) as StoredBlob;
   }
 

@@ -8,6 +8,8 @@ import type { ByteRange } from "@portfolio/core";
  *   PATCH  /uploads/:id?offset=&length=    append the streamed body            200 {"size": n}
  *   POST   /uploads/:id/commit?digest=     verify and store                    201 StoredBlob
  *   DELETE /uploads/:id                    cancel                              204
+ *   POST   /blobs?digest=&length=          store the streamed body as a blob   201 StoredBlob
+ *                                          (no session; see BlobStorage.putBlob)
  *   GET    /blobs/:key   (Range: bytes=a-b) the blob's bytes                    200 or 206
  *   DELETE /blobs/:key                     delete                              204
  *   POST   /blobs/:key/presign?expires=s   a URL to GET the blob from directly 200 {"url": u}
@@ -27,6 +29,8 @@ export function uploadPath(uploadId: string): string {
 export function commitPath(uploadId: string): string {
   return `${uploadPath(uploadId)}/commit`;
 }
+
+export const PUT_BLOB_PATH = "/blobs";
 
 export function blobPath(storageKey: string): string {
   return `/blobs/${encodeURIComponent(storageKey)}`;

@@ -1,4 +1,4 @@
-import { deleteBlob, presignBlob, readBlob } from "./blobs";
+import { deleteBlob, presignBlob, putBlob, readBlob } from "./blobs";
 import type { Handler } from "./exchange";
 import { healthz, readyz } from "./health";
 import { appendUpload, cancelUpload, commitUpload, createUpload, uploadSize } from "./uploads";
@@ -20,6 +20,7 @@ const ROUTES: Route[] = [
   { method: "PATCH", path: UPLOAD, handler: appendUpload },
   { method: "DELETE", path: UPLOAD, handler: cancelUpload },
   { method: "POST", path: /^\/uploads\/([^/]+)\/commit$/, handler: commitUpload },
+  { method: "POST", path: /^\/blobs$/, handler: putBlob },
   { method: "GET", path: BLOB, handler: readBlob },
   { method: "DELETE", path: BLOB, handler: deleteBlob },
   { method: "POST", path: /^\/blobs\/([^/]+)\/presign$/, handler: presignBlob },

@@ -20,6 +20,7 @@ import { assembleBlob, digestByReading, restage } from "./commit";
 import { S3Layout } from "./layout";
 import { BASE_PART_BYTES } from "./part-sizes";
 import { Presigner } from "./presigner";
+import { putBlob } from "./put-blob";
 import { RunningSha256 } from "./running-sha256";
 import { S3Objects } from "./s3-objects";
 import type { UploadState } from "./upload-state";
@@ -96,6 +97,17 @@ export class S3BlobStorage implements BlobStorage {
     return this.uploads.run(id, () => this.commitNow(id, digest));
   }
 
+  /** See put-blob.ts: a blob pushed in one request skips the upload's state and tail. */
+  async putBlob(
+    body: Readable,
+    digest: string,
+    options: { length?: number } = {},
+  ): Promise<StoredBlob> {
+    const { objects, layout } = this.context;
+    // Under a key of its own, only so that close() waits for it too.
+    return this.uploads.run(randomUUID(), () => putBlob(objects, layout, body, digest, options));
+  }
+
   async cancelUpload(uploadId: string): Promise<void> {
     const id = asUuid(uploadId);
     if (id === undefined) return;
@@ -144,7 +156,7 @@ export class S3BlobStorage implements BlobStorage {
     }
   }
 
-  /** Waits for appends and commits under way, then closes the client's connections. */
+  /** Waits for appends, commits and puts under way, then closes the client's connections. */
   async close(): Promise<void> {
     await this.uploads.idle();
     this.client.destroy();

@@ -1,5 +1,11 @@
-import type { Readable } from "node:stream";
-import { type BlobRecord, type UploadSession, UploadUnknownError } from "@portfolio/core";
+import { Readable } from "node:stream";
+import {
+  type BlobRecord,
+  type StoredBlob,
+  UploadOffsetError,
+  type UploadSession,
+  UploadUnknownError,
+} from "@portfolio/core";
 import type { RegistryBackends } from "./registry";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -58,11 +64,34 @@ export class UploadService {
     if (lastChunk) await this.backends.storage.appendUpload(id, lastChunk.body, lastChunk);
 
     const stored = await this.backends.storage.commitUpload(id, digest);
-    const blob = await this.backends.metadata.commitBlob(repository, stored);
-    if (blob.storageKey !== stored.storageKey)
-      await this.backends.storage.delete(stored.storageKey);
+    const blob = await this.publish(repository, stored);
     await this.backends.metadata.deleteUpload(repository, id);
     return blob;
+  }
+
+  /**
+   * A monolithic push: the blob in one request. When storage can put a blob
+   * in one call, no session is recorded at all, since none could outlive the
+   * request: one storage call and one metadata call instead of three and four.
+   * Otherwise it is a session started, completed and, on failure, cancelled.
+   */
+  async put(repository: string, digest: string, body?: Chunk): Promise<BlobRecord> {
+    const { storage } = this.backends;
+    if (storage.putBlob === undefined) return this.putInSession(repository, digest, body);
+
+    if (body?.offset !== undefined && body.offset !== 0) {
+      throw new UploadOffsetError(0, body.offset);
+    }
+    const stored = body
+      ? await storage.putBlob(body.body, digest, { length: body.length })
+      : await storage.putBlob(Readable.from([]), digest, { length: 0 });
+    try {
+      return await this.publish(repository, stored);
+    } catch (error) {
+      // Bytes that no record names would never be collected.
+      await storage.delete(stored.storageKey).catch(() => undefined);
+      throw error;
+    }
   }
 
   async cancel(repository: string, id: string): Promise<void> {
@@ -74,6 +103,25 @@ export class UploadService {
   /** Links a blob from another repository; undefined when it cannot be mounted. */
   mount(repository: string, digest: string, from?: string): Promise<BlobRecord | undefined> {
     return this.backends.metadata.mountBlob(repository, digest, from);
+  }
+
+  private async putInSession(repository: string, digest: string, body?: Chunk) {
+    const session = await this.start(repository);
+    try {
+      return await this.complete(repository, session.id, digest, body);
+    } catch (error) {
+      await this.cancel(repository, session.id);
+      throw error;
+    }
+  }
+
+  /** Records the stored bytes as the blob, unless another upload's bytes won: then ours go. */
+  private async publish(repository: string, stored: StoredBlob): Promise<BlobRecord> {
+    const blob = await this.backends.metadata.commitBlob(repository, stored);
+    if (blob.storageKey !== stored.storageKey) {
+      await this.backends.storage.delete(stored.storageKey);
+    }
+    return blob;
   }
 
   private async session(repository: string, id: string): Promise<UploadSession> {

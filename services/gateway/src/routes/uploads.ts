@@ -72,17 +72,10 @@ async function tryMount(context: RouteContext, mount: string, from: string | und
 async function monolithicUpload(context: RouteContext, digestParam: string) {
   const { registry, repository } = context;
   const digest = requireDigest(digestParam).digest;
-  // Headers are checked before the session exists, so a refused POST leaves nothing behind.
+  // Headers are checked before any byte is stored, so a refused POST leaves nothing behind.
   const body = hasBody(context.request) ? chunkOf(context) : undefined;
-  const session = await registry.uploads.start(repository);
-
-  try {
-    const blob = await registry.uploads.complete(repository, session.id, digest, body);
-    blobCreated(context, blob.digest);
-  } catch (error) {
-    await registry.uploads.cancel(repository, session.id);
-    throw error;
-  }
+  const blob = await registry.uploads.put(repository, digest, body);
+  blobCreated(context, blob.digest);
 }
 
 async function startUpload(context: RouteContext) {
