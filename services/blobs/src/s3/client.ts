@@ -1,4 +1,5 @@
 import { S3Client } from "@aws-sdk/client-s3";
+import { signWithoutPayloadHash } from "./unsigned-payload";
 
 export interface S3ConnectionOptions {
   /** The server's URL, always given: the driver never falls back to AWS's own endpoints. */
@@ -20,10 +21,11 @@ export interface S3ConnectionOptions {
 /**
  * An S3 client with explicit credentials and endpoint, so the SDK never
  * consults its credential chain (files, instance metadata) or real AWS.
+ * Bodies it puts are not hashed for their signatures (see unsigned-payload.ts).
  */
 export function createS3Client(options: S3ConnectionOptions): S3Client {
   const checksums = options.checksums ?? "WHEN_REQUIRED";
-  return new S3Client({
+  const client = new S3Client({
     endpoint: options.endpoint,
     region: options.region ?? "us-east-1",
     credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
@@ -31,4 +33,6 @@ export function createS3Client(options: S3ConnectionOptions): S3Client {
     requestChecksumCalculation: checksums,
     responseChecksumValidation: checksums,
   });
+  signWithoutPayloadHash(client);
+  return client;
 }

@@ -49,6 +49,7 @@ export class S3Objects {
     return output?.Body?.transformToString();
   }
 
+  /** Bodies are not hashed for the signature; see unsigned-payload.ts. */
   async put(key: string, body: Buffer | string): Promise<void> {
     const input = { Bucket: this.bucket, Key: key, Body: body };
     await this.call(() => this.client.send(new PutObjectCommand(input)));
