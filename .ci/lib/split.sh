@@ -26,6 +26,8 @@ split_log() { echo "$logs/split-$SPLIT_NAME-$1.log"; }
 split_start_metadata() {
   PORTFOLIO_DATABASE_URL="$SPLIT_DATABASE" PORTFOLIO_METADATA_LISTEN="127.0.0.1:$SPLIT_GRPC_PORT" \
     PORTFOLIO_METADATA_HTTP="127.0.0.1:$SPLIT_HTTP_PORT" \
+    PORTFOLIO_KAFKA_BROKERS="${PORTFOLIO_TEST_KAFKA_BROKERS:-}" \
+    PORTFOLIO_KAFKA_TOPIC="portfolio.events.$SPLIT_NAME" \
     setsid node "$repo/services/portfolio/dist/main.js" metadata \
     >>"$(split_log metadata)" 2>&1 </dev/null &
   SPLIT_PIDS[metadata]=$!
