@@ -2,10 +2,17 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { FilesystemBlobStorage } from "@portfolio/blobs";
 import { buildGateway } from "@portfolio/gateway";
-import { openEmbeddedDatabase, PrismaMetadataStore } from "@portfolio/metadata";
+import {
+  type EventConsumer,
+  InProcessEventPublisher,
+  OutboxRelay,
+  openEmbeddedDatabase,
+  PrismaMetadataStore,
+} from "@portfolio/metadata";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { PortfolioConfig } from "./config";
+import { createConsumers } from "./consumers";
 
 /** A running embedded registry: one process, PGlite metadata, blobs on the filesystem. */
 export interface EmbeddedRegistry {
@@ -19,15 +26,27 @@ export interface EmbeddedRegistry {
 /**
  * Data folder layout: `metadata/` holds the embedded Postgres, `blobs/` the
  * blob storage (see the filesystem driver for its own layout).
+ *
+ * Events: the outbox relay drains the same outbox as in the split deployment,
+ * but hands each batch to the registry's own consumers in this process (the
+ * referrers indexer and the garbage-collection feed, or `consumers`), so
+ * there is no Kafka to install. It is the data dir's only relay (PGlite is one
+ * process), hence no lock around a batch.
  */
 export async function startEmbedded(
   config: PortfolioConfig,
   logger: Logger,
+  consumers: EventConsumer[] = createConsumers(process.env),
 ): Promise<EmbeddedRegistry> {
   const database = await openEmbeddedDatabase(path.join(config.dataDir, "metadata"));
   const metadata = new PrismaMetadataStore(database);
   const storage = await FilesystemBlobStorage.open(path.join(config.dataDir, "blobs"));
   const app = buildGateway({ backends: { metadata, storage }, limits: config.limits, logger });
+  const publisher = new InProcessEventPublisher(database, consumers);
+  const relay = new OutboxRelay(database, publisher, {
+    coordination: "single",
+    logger: logger.child({ component: "outbox-relay" }),
+  });
 
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -35,6 +54,7 @@ export async function startEmbedded(
     await Promise.all([metadata.close(), storage.close()]);
     throw error;
   }
+  relay.start();
 
   const { port } = app.server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -43,6 +63,8 @@ export async function startEmbedded(
     url: `http://${host}:${port}`,
     async close() {
       await app.close();
+      await relay.stop();
+      await publisher.close();
       await Promise.all([metadata.close(), storage.close()]);
     },
   };

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { blobs } from "./commands/blobs";
+import { consumer } from "./commands/consumer";
 import { gateway } from "./commands/gateway";
 import { metadata } from "./commands/metadata";
 import { serve } from "./commands/serve";
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, { run: () => Promise<void>; help: string }> = {
   gateway: { run: gateway, help: "the HTTP API alone, over the metadata and blob services" },
   blobs: { run: blobs, help: "the blob service alone, serving its storage over HTTP" },
   metadata: { run: metadata, help: "the metadata service alone, serving Postgres over gRPC" },
+  consumer: { run: () => consumer(), help: "consumer <referrers|gc-feed>: an event consumer" },
 };
 
 function usage(): string {

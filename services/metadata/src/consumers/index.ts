@@ -3,7 +3,9 @@ export { type CandidateKind, DEFAULT_GC_REVIEW_DELAY_MS, GcFeed } from "./gc-fee
 export { InProcessEventPublisher } from "./in-process";
 export {
   consumerGroupOf,
+  createKafkaEventLoop,
   type KafkaConsumerClient,
+  type KafkaConsumerSettings,
   KafkaEventLoop,
   type KafkaEventLoopOptions,
 } from "./kafka";

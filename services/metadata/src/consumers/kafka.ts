@@ -1,4 +1,4 @@
-import type { Consumer, EachMessagePayload } from "kafkajs";
+import { type Consumer, type EachMessagePayload, Kafka, logLevel } from "kafkajs";
 import type { Logger } from "pino";
 import type { MetadataDatabase } from "../database";
 import { applyOnce, type EventConsumer } from "./consumer";
@@ -73,4 +73,38 @@ export class KafkaEventLoop {
     const next = (BigInt(message.offset) + 1n).toString();
     await this.client.commitOffsets([{ topic, partition, offset: next }]);
   }
+}
+
+export interface KafkaConsumerSettings {
+  brokers: string[];
+  topic: string;
+  clientId?: string;
+  logger: Logger;
+}
+
+/** A loop over a real kafkajs consumer in the group `portfolio-<name>`. */
+export function createKafkaEventLoop(
+  database: MetadataDatabase,
+  consumer: EventConsumer,
+  settings: KafkaConsumerSettings,
+): KafkaEventLoop {
+  const kafkaLogger = settings.logger.child({ component: "kafkajs" });
+  const kafka = new Kafka({
+    brokers: settings.brokers,
+    clientId: settings.clientId ?? consumerGroupOf(consumer),
+    connectionTimeout: 3000,
+    logLevel: logLevel.WARN,
+    // kafkajs reports each retried connection itself; warnings are enough.
+    logCreator:
+      () =>
+      ({ level, log: { message, ...extra } }) => {
+        if (level <= logLevel.WARN) kafkaLogger.warn(extra, message);
+        else kafkaLogger.debug(extra, message);
+      },
+  });
+  const client = kafka.consumer({ groupId: consumerGroupOf(consumer) });
+  return new KafkaEventLoop(client, database, consumer, {
+    topic: settings.topic,
+    logger: settings.logger,
+  });
 }

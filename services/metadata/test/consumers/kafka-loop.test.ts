@@ -1,0 +1,94 @@
+import { EVENT_TYPES, type RegistryEvent } from "@portfolio/core";
+import type { EachMessagePayload, KafkaMessage } from "kafkajs";
+import pino from "pino";
+import {
+  GcFeed,
+  type KafkaConsumerClient,
+  KafkaEventLoop,
+  type MetadataDatabase,
+  openEmbeddedDatabase,
+} from "../../src";
+import { makeTempDir, removeTempDir } from "../helpers";
+import { event } from "./support";
+
+/** A record as the relay writes it (CloudEvents Kafka binding, binary mode). */
+function record(e: RegistryEvent, offset: number): KafkaMessage {
+  return {
+    key: Buffer.from(e.repository),
+    value: Buffer.from(JSON.stringify(e.payload)),
+    headers: { ce_id: e.id, ce_type: e.type, ce_source: e.source, ce_time: e.time },
+    offset: String(offset),
+    timestamp: String(Date.now()),
+    attributes: 0,
+  } as KafkaMessage;
+}
+
+/** Stands in for kafkajs: hands records to eachMessage, records commits. */
+function fakeClient() {
+  const committed: string[] = [];
+  let handler: ((payload: EachMessagePayload) => Promise<void>) | undefined;
+  const client: KafkaConsumerClient = {
+    connect: async () => {},
+    subscribe: async () => {},
+    run: async (config) => {
+      handler = config?.eachMessage;
+    },
+    commitOffsets: async (offsets) => {
+      committed.push(...offsets.map((o) => o.offset));
+    },
+    disconnect: async () => {},
+  };
+  const deliver = (message: KafkaMessage) =>
+    handler!({ topic: "t", partition: 0, message } as EachMessagePayload);
+  return { client, committed, deliver };
+}
+
+let dir: string;
+let database: MetadataDatabase;
+beforeAll(async () => {
+  dir = await makeTempDir();
+  database = await openEmbeddedDatabase(dir);
+});
+afterAll(async () => {
+  await database.close();
+  await removeTempDir(dir);
+});
+
+describe("the Kafka loop", () => {
+  it("commits each offset after the effect, and applies a redelivered record once", async () => {
+    const { client, committed, deliver } = fakeClient();
+    const loop = new KafkaEventLoop(client, database, new GcFeed(), {
+      topic: "t",
+      logger: pino({ level: "silent" }),
+    });
+    await loop.start();
+    const deleted = event(EVENT_TYPES.blobDeleted, { repository: "k/a", digest: "sha256:k" });
+
+    await deliver(record(deleted, 7));
+    // A restart before the commit reached the broker delivers it again.
+    await deliver(record(deleted, 7));
+    await deliver({ ...record(deleted, 8), headers: { ce_type: EVENT_TYPES.blobDeleted } });
+
+    expect(committed).toEqual(["8", "8", "9"]);
+    expect(await database.prisma.gcCandidate.count({ where: { digest: "sha256:k" } })).toBe(1);
+    await loop.stop();
+  });
+
+  it("leaves the offset alone when the effect fails, so the record comes again", async () => {
+    const { client, committed, deliver } = fakeClient();
+    const failing = Object.assign(new GcFeed(), {
+      apply: async () => {
+        throw new Error("database down");
+      },
+    });
+    const loop = new KafkaEventLoop(client, database, failing, {
+      topic: "t",
+      logger: pino({ level: "silent" }),
+    });
+    await loop.start();
+    const deleted = event(EVENT_TYPES.blobDeleted, { repository: "k/b", digest: "sha256:b" });
+
+    await expect(deliver(record(deleted, 3))).rejects.toThrow("database down");
+    expect(committed).toEqual([]);
+  });
+});
