@@ -108,12 +108,25 @@ export async function deleteManifest(
 
   const removed = await db.$queryRaw<{ name: string }[]>`
     DELETE FROM tag WHERE manifest_id = ${id} RETURNING name`;
+  const references = await referencesOf(db, id);
   await db.$executeRaw`DELETE FROM manifest WHERE id = ${id}`;
 
   const tags = removed.map((row) => row.name).sort();
   for (const tag of tags) record(EVENT_TYPES.tagDeleted, { repository, tag, digest });
-  record(EVENT_TYPES.manifestDeleted, { repository, digest, tags });
+  record(EVENT_TYPES.manifestDeleted, { repository, digest, tags, ...references });
   return true;
+}
+
+/**
+ * What a manifest references, read before its rows cascade away: the event
+ * carries it, as the garbage-collection feed cannot look it up afterwards.
+ */
+async function referencesOf(db: Db, id: bigint): Promise<{ blobs: string[]; manifests: string[] }> {
+  const blobs = await db.$queryRaw<{ digest: string }[]>`
+    SELECT digest FROM manifest_blob WHERE manifest_id = ${id} ORDER BY digest COLLATE "C"`;
+  const manifests = await db.$queryRaw<{ digest: string }[]>`
+    SELECT digest FROM manifest_child WHERE manifest_id = ${id} ORDER BY digest COLLATE "C"`;
+  return { blobs: blobs.map((row) => row.digest), manifests: manifests.map((row) => row.digest) };
 }
 
 async function missingBlobs(db: Db, repositoryId: bigint, digests: string[]): Promise<string[]> {

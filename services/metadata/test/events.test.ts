@@ -223,7 +223,7 @@ describe.each(backends)("outbox events on %s", (_name, open) => {
   });
 
   test("deleting a manifest records tag.deleted per tag, then manifest.deleted naming them", async () => {
-    const { repository, put } = await imagePushed("deleted", "b");
+    const { repository, put, config, layer } = await imagePushed("deleted", "b");
     await t.store.putManifest({ ...put, tag: "a" });
     const before = (await eventsOf(repository)).length;
 
@@ -236,7 +236,13 @@ describe.each(backends)("outbox events on %s", (_name, open) => {
       { type: EVENT_TYPES.tagDeleted, payload: { repository, tag: "b", digest: put.digest } },
       {
         type: EVENT_TYPES.manifestDeleted,
-        payload: { repository, digest: put.digest, tags: ["a", "b"] },
+        payload: {
+          repository,
+          digest: put.digest,
+          tags: ["a", "b"],
+          blobs: [config, layer].sort(),
+          manifests: [],
+        },
       },
     ]);
     expect(written.map((row) => row.request_id)).toEqual(Array(3).fill("req-delete"));
