@@ -1,3 +1,4 @@
+export { type ChangeOptions, runChange } from "./change";
 export * from "./consumers";
 export type { MetadataDatabase, OpenOptions } from "./database";
 export { openEmbeddedDatabase } from "./embedded";
@@ -17,6 +18,7 @@ export {
   type HealthEndpointsOptions,
   startHealthEndpoints,
 } from "./health-endpoints";
+export { deleteManifest } from "./manifests";
 export { applyMigrations, type MigrateOptions, type MigrationConnection } from "./migrate";
 export { defaultMigrationsDir } from "./migration-files";
 export {
@@ -30,7 +32,9 @@ export {
   type OutboxMetrics,
   registerOutboxMetrics,
 } from "./outbox/metrics";
+export type { RecordEvent } from "./outbox/record";
 export { type BatchResult, OutboxRelay, type OutboxRelayOptions } from "./outbox/relay";
 export { type OutboxRow, toRegistryEvent } from "./outbox/rows";
 export { openPostgres, type PostgresOptions } from "./postgres";
+export type { Db } from "./sql";
 export { PrismaMetadataStore } from "./store";

@@ -151,6 +151,11 @@ async function missingChildren(db: Db, repositoryId: bigint, digests: string[]):
  * The manifest's id, inserting it with its reference rows when the repository
  * does not hold it yet (`inserted`). When a concurrent push inserted it first,
  * the insert waits for that push to commit and then reads its row.
+ *
+ * An existing row is read FOR KEY SHARE, so that the garbage collector (which
+ * deletes an unreferenced manifest under FOR UPDATE) cannot take it away
+ * before the tag that this push moves onto it commits; when the collector
+ * deleted it first, the insert is simply tried again.
  */
 async function insertManifest(
   db: Db,
@@ -159,6 +164,23 @@ async function insertManifest(
   blobs: string[],
   children: string[],
 ): Promise<{ id: bigint; inserted: boolean }> {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const id = await insertManifestRow(db, repositoryId, put);
+    if (id !== undefined) {
+      await insertReferences(db, id, blobs, children);
+      return { id, inserted: true };
+    }
+    const existing = await existingManifestId(db, repositoryId, put.digest);
+    if (existing !== undefined) return { id: existing, inserted: false };
+  }
+  throw new Error(`manifest ${put.digest} vanished while being pushed`);
+}
+
+async function insertManifestRow(
+  db: Db,
+  repositoryId: bigint,
+  put: ManifestPut,
+): Promise<bigint | undefined> {
   const annotations = put.annotations === undefined ? null : JSON.stringify(put.annotations);
   const rows = await db.$queryRaw<{ id: bigint }[]>`
     INSERT INTO manifest
@@ -167,11 +189,10 @@ async function insertManifest(
       ${put.subject ?? null}, ${annotations}::jsonb, ${put.payload.length}, ${put.payload})
     ON CONFLICT (repository_id, digest) DO NOTHING
     RETURNING id`;
+  return rows[0]?.id;
+}
 
-  const id = rows[0]?.id;
-  if (id === undefined) {
-    return { id: await existingManifestId(db, repositoryId, put.digest), inserted: false };
-  }
+async function insertReferences(db: Db, id: bigint, blobs: string[], children: string[]) {
   if (blobs.length > 0) {
     await db.$executeRaw`
       INSERT INTO manifest_blob (manifest_id, digest)
@@ -182,15 +203,17 @@ async function insertManifest(
       INSERT INTO manifest_child (manifest_id, digest)
       SELECT ${id}, unnest(${children}::text[])`;
   }
-  return { id, inserted: true };
 }
 
-async function existingManifestId(db: Db, repositoryId: bigint, digest: string): Promise<bigint> {
+async function existingManifestId(
+  db: Db,
+  repositoryId: bigint,
+  digest: string,
+): Promise<bigint | undefined> {
   const rows = await db.$queryRaw<{ id: bigint }[]>`
-    SELECT id FROM manifest WHERE repository_id = ${repositoryId} AND digest = ${digest}`;
-  const id = rows[0]?.id;
-  if (id === undefined) throw new Error(`manifest ${digest} vanished while being pushed`);
-  return id;
+    SELECT id FROM manifest WHERE repository_id = ${repositoryId} AND digest = ${digest}
+    FOR KEY SHARE`;
+  return rows[0]?.id;
 }
 
 /** The `manifest.pushed` payload; optional fields are left out rather than null. */

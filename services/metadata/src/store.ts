@@ -1,20 +1,19 @@
-import {
-  type BlobRecord,
-  currentRequestId,
-  type Descriptor,
-  type ManifestPut,
-  type ManifestRecord,
-  type ManifestReference,
-  type MetadataStore,
-  type Page,
-  type UploadSession,
+import type {
+  BlobRecord,
+  Descriptor,
+  ManifestPut,
+  ManifestRecord,
+  ManifestReference,
+  MetadataStore,
+  Page,
+  UploadSession,
 } from "@portfolio/core";
 import * as blobs from "./blobs";
+import { runChange } from "./change";
 import type { MetadataDatabase } from "./database";
 import { translateError } from "./errors";
 import * as manifests from "./manifests";
-import { type OutboxEntry, type RecordEvent, recorderInto } from "./outbox/record";
-import { appendEvents } from "./outbox/write";
+import type { RecordEvent } from "./outbox/record";
 import { listReferrers } from "./referrers";
 import { listRepositories } from "./repositories";
 import type { Db } from "./sql";
@@ -109,20 +108,8 @@ export class PrismaMetadataStore implements MetadataStore {
     return query(this.database.prisma).catch(translateError);
   }
 
-  /**
-   * Runs `work` in a transaction and appends the events it recorded before
-   * committing. The request id is read before the transaction starts, while
-   * the caller's async context is certainly the current one.
-   */
+  /** Runs `work` as one change with its events (see runChange), translating failures. */
   private transaction<T>(work: (tx: Db, record: RecordEvent) => Promise<T>): Promise<T> {
-    const requestId = currentRequestId();
-    return this.database.prisma
-      .$transaction(async (tx) => {
-        const entries: OutboxEntry[] = [];
-        const result = await work(tx, recorderInto(entries, requestId));
-        await appendEvents(tx, entries);
-        return result;
-      })
-      .catch(translateError);
+    return runChange(this.database, work).catch(translateError);
   }
 }

@@ -13,7 +13,8 @@ export const DEFAULT_GC_REVIEW_DELAY_MS = 24 * 60 * 60 * 1000;
 /** What the garbage collector re-checks: the kinds of `gc_candidate`. */
 export type CandidateKind = "blob-link" | "blob" | "manifest";
 
-interface Candidate {
+/** What a `gc_candidate` row names. */
+export interface Candidate {
   kind: CandidateKind;
   /** "" for bytes, which belong to no repository. */
   repository: string;
@@ -54,7 +55,7 @@ export class GcFeed implements EventConsumer {
   async apply(tx: Db, event: RegistryEvent): Promise<void> {
     const candidates = await candidatesOf(tx, event);
     if (candidates.length === 0) return;
-    await enqueue(tx, candidates, new Date(happenedAt(event) + this.delayMs));
+    await enqueueCandidates(tx, candidates, new Date(happenedAt(event) + this.delayMs));
   }
 }
 
@@ -129,7 +130,11 @@ async function deletedManifestCandidates(
 }
 
 /** Inserts the candidates, or brings an existing one's review no later than `reviewAfter`. */
-async function enqueue(tx: Db, candidates: Candidate[], reviewAfter: Date): Promise<void> {
+export async function enqueueCandidates(
+  tx: Db,
+  candidates: Candidate[],
+  reviewAfter: Date,
+): Promise<void> {
   const unique = new Map(candidates.map((c) => [`${c.kind}\n${c.repository}\n${c.digest}`, c]));
   const rows = [...unique.values()];
   await tx.$executeRaw`

@@ -1,5 +1,11 @@
 export { type ApplyOutcome, applyOnce, type EventConsumer } from "./consumer";
-export { type CandidateKind, DEFAULT_GC_REVIEW_DELAY_MS, GcFeed } from "./gc-feed";
+export {
+  type Candidate,
+  type CandidateKind,
+  DEFAULT_GC_REVIEW_DELAY_MS,
+  enqueueCandidates,
+  GcFeed,
+} from "./gc-feed";
 export { InProcessEventPublisher } from "./in-process";
 export {
   consumerGroupOf,
