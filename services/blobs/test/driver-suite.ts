@@ -359,6 +359,26 @@ export function describeBlobStorage(name: string, setup: () => Promise<DriverFix
       });
     });
 
+    describe("listing", () => {
+      it("lists every stored blob and staged upload, and nothing deleted", async () => {
+        const kept = await uploadOf("0123456789");
+        const stored = await storage.commitUpload(kept, digestOf(Buffer.from("0123456789")));
+        const gone = await storage.commitUpload(await uploadOf("x"), digestOf(Buffer.from("x")));
+        await storage.delete(gone.storageKey);
+        const staged = await uploadOf("abc");
+        const before = Date.now() - 60_000;
+
+        const listed = [];
+        for await (const object of storage.listObjects?.() ?? []) listed.push(object);
+
+        const shown = listed.map(({ kind, key, size }) => ({ kind, key, size }));
+        expect(shown).toContainEqual({ kind: "blob", key: stored.storageKey, size: 10 });
+        expect(shown.filter((object) => object.kind === "blob")).toHaveLength(1);
+        expect(shown.find((object) => object.key === staged)).toMatchObject({ kind: "upload" });
+        expect(listed.every((object) => object.modifiedAt.getTime() > before)).toBe(true);
+      });
+    });
+
     describe("large blobs", () => {
       it("streams 256 MiB through without holding it in memory", async () => {
         const uploadId = await uploadOf();

@@ -7,6 +7,20 @@ export interface StoredBlob {
   storageKey: string;
 }
 
+/**
+ * An object as a storage listing reports it: the bytes of a blob under its
+ * storage key, or the bytes staged by an upload under its upload id.
+ */
+export interface StoredObject {
+  kind: "blob" | "upload";
+  /** The storage key (kind blob) or the upload id (kind upload). */
+  key: string;
+  /** Bytes held; for an upload, those the listing can see. */
+  size: number;
+  /** When the object was last written. */
+  modifiedAt: Date;
+}
+
 /** An inclusive byte range, already checked against the blob's size. */
 export interface ByteRange {
   start: number;
@@ -83,6 +97,14 @@ export interface BlobStorage {
     storageKey: string,
     options: { expiresInSeconds: number },
   ): Promise<string | undefined>;
+
+  /**
+   * Every stored blob and staged upload, in no particular order, for the
+   * garbage collector to find what a crash left without metadata. Objects
+   * written while the listing runs may or may not appear. Absent where
+   * storage cannot be listed; the collector then sweeps metadata only.
+   */
+  listObjects?(): AsyncIterable<StoredObject>;
 
   /** Deletes stored bytes; unknown keys are ignored. */
   delete(storageKey: string): Promise<void>;

@@ -11,6 +11,7 @@ import {
   DigestMismatchError,
   parseDigest,
   type StoredBlob,
+  type StoredObject,
   UploadOffsetError,
   UploadUnknownError,
 } from "@portfolio/core";
@@ -27,6 +28,7 @@ import {
   syncFile,
 } from "./files";
 import { asUuid, FilesystemLayout } from "./layout";
+import { listStoredObjects } from "./listing";
 import { RunningDigests } from "./running-digests";
 
 export interface FilesystemBlobStorageOptions {
@@ -115,6 +117,10 @@ export class FilesystemBlobStorage implements BlobStorage {
       end: range?.end,
       highWaterMark: READ_BUFFER_BYTES,
     });
+  }
+
+  listObjects(): AsyncIterable<StoredObject> {
+    return listStoredObjects(this.layout);
   }
 
   async delete(storageKey: string): Promise<void> {

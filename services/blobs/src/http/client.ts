@@ -1,3 +1,4 @@
+import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import {
   BackendUnavailableError,
@@ -5,14 +6,17 @@ import {
   type ByteRange,
   DomainError,
   type StoredBlob,
+  type StoredObject,
   UploadOffsetError,
   UploadUnknownError,
 } from "@portfolio/core";
 import { type Dispatcher, errors, Pool } from "undici";
 import { KeyedSerializer } from "../streams/keyed-serializer";
+import { parseListingLine } from "./objects";
 import {
   blobPath,
   commitPath,
+  OBJECTS_PATH,
   PUT_BLOB_PATH,
   presignPath,
   REQUEST_ID_HEADER,
@@ -145,6 +149,27 @@ export class HttpBlobStorage implements BlobStorage {
       this.presigns = false;
       return undefined;
     }
+  }
+
+  /**
+   * The service's listing, read line by line as it streams (nothing is held
+   * whole). A listing cut short throws instead of ending early, so the
+   * collector never mistakes a partial listing for the whole store.
+   */
+  async *listObjects(): AsyncIterable<StoredObject> {
+    const answer = await this.call({ method: "GET", path: OBJECTS_PATH, headersTimeout: 0 });
+    if (answer.headers["x-listing"] === "unsupported") {
+      await answer.body.dump();
+      throw new UnsupportedCallError("the blob service's storage cannot be listed");
+    }
+    let ended = false;
+    for await (const line of createInterface({ input: answer.body, crlfDelay: Infinity })) {
+      if (line === "") continue;
+      const object = parseListingLine(line);
+      if (object === "end") ended = true;
+      else yield object;
+    }
+    if (!ended) throw new Error("the blob service's listing ended early");
   }
 
   async delete(storageKey: string): Promise<void> {

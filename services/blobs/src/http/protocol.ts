@@ -14,6 +14,8 @@ import type { ByteRange } from "@portfolio/core";
  *   DELETE /blobs/:key                     delete                              204
  *   POST   /blobs/:key/presign?expires=s   a URL to GET the blob from directly 200 {"url": u}
  *                                          (501 when the driver cannot make one)
+ *   GET    /objects                        every stored object, NDJSON         200
+ *                                          (see objects.ts; for the garbage collector)
  *   GET    /healthz, /readyz               liveness, and the driver's ping     200 or 503
  *
  * Failures answer `{kind, message, ...fields}` (see wire-errors.ts).
@@ -31,6 +33,8 @@ export function commitPath(uploadId: string): string {
 }
 
 export const PUT_BLOB_PATH = "/blobs";
+
+export const OBJECTS_PATH = "/objects";
 
 export function blobPath(storageKey: string): string {
   return `/blobs/${encodeURIComponent(storageKey)}`;

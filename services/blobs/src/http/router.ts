@@ -1,6 +1,7 @@
 import { deleteBlob, presignBlob, putBlob, readBlob } from "./blobs";
 import type { Handler } from "./exchange";
 import { healthz, readyz } from "./health";
+import { listObjects } from "./objects";
 import { appendUpload, cancelUpload, commitUpload, createUpload, uploadSize } from "./uploads";
 
 interface Route {
@@ -24,6 +25,7 @@ const ROUTES: Route[] = [
   { method: "GET", path: BLOB, handler: readBlob },
   { method: "DELETE", path: BLOB, handler: deleteBlob },
   { method: "POST", path: /^\/blobs\/([^/]+)\/presign$/, handler: presignBlob },
+  { method: "GET", path: /^\/objects$/, handler: listObjects },
   { method: "GET", path: /^\/healthz$/, handler: healthz },
   { method: "GET", path: /^\/readyz$/, handler: readyz },
 ];

@@ -18,6 +18,15 @@
 export class S3Layout {
   constructor(private readonly prefix = "") {}
 
+  /** Where every upload's objects live: `uploadPrefix` of each. */
+  uploadsPrefix(): string {
+    return `${this.prefix}uploads/`;
+  }
+
+  blobsPrefix(): string {
+    return `${this.prefix}blobs/`;
+  }
+
   uploadPrefix(uploadId: string): string {
     return `${this.prefix}uploads/${uploadId}/`;
   }

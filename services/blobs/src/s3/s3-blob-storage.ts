@@ -9,6 +9,7 @@ import {
   DigestMismatchError,
   parseDigest,
   type StoredBlob,
+  type StoredObject,
   UploadOffsetError,
   UploadUnknownError,
 } from "@portfolio/core";
@@ -18,6 +19,7 @@ import { type AppendContext, appendToUpload } from "./append";
 import { createS3Client, type S3ConnectionOptions } from "./client";
 import { assembleBlob, digestByReading, restage } from "./commit";
 import { S3Layout } from "./layout";
+import { listStoredObjects } from "./listing";
 import { BASE_PART_BYTES } from "./part-sizes";
 import { Presigner } from "./presigner";
 import { putBlob } from "./put-blob";
@@ -139,6 +141,10 @@ export class S3BlobStorage implements BlobStorage {
     const key = asUuid(storageKey);
     if (key === undefined) throw new BlobUnknownError(storageKey);
     return this.presigner.getUrl(this.context.layout.blobKey(key), expiresInSeconds);
+  }
+
+  listObjects(): AsyncIterable<StoredObject> {
+    return listStoredObjects(this.context.objects, this.context.layout);
   }
 
   async delete(storageKey: string): Promise<void> {

@@ -22,6 +22,13 @@ export interface ObjectRange {
   end: number;
 }
 
+/** An object as ListObjectsV2 reports it. */
+export interface ListedObject {
+  key: string;
+  size: number;
+  modifiedAt: Date;
+}
+
 /**
  * The S3 operations the driver uses, on one bucket. Every request goes
  * through `call`, which translates failures; "not found" answers come back as
@@ -75,6 +82,19 @@ export class S3Objects {
     const listed = await this.call(() => this.client.send(new ListObjectsV2Command(input)));
     for (const { Key } of listed.Contents ?? []) if (Key) await this.delete(Key);
     if (listed.IsTruncated) await this.deletePrefix(prefix);
+  }
+
+  /** Every object under `prefix`, in key order, one page (up to 1,000) per request. */
+  async *list(prefix: string): AsyncIterable<ListedObject> {
+    let ContinuationToken: string | undefined;
+    do {
+      const input = { Bucket: this.bucket, Prefix: prefix, ContinuationToken };
+      const page = await this.call(() => this.client.send(new ListObjectsV2Command(input)));
+      for (const { Key, Size, LastModified } of page.Contents ?? []) {
+        if (Key) yield { key: Key, size: Size ?? 0, modifiedAt: LastModified ?? new Date(0) };
+      }
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken !== undefined);
   }
 
   async createMultipart(key: string): Promise<string> {
