@@ -6,7 +6,7 @@ module.exports = {
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
   moduleNameMapper: {
     "^@portfolio/(core|proto)$": "<rootDir>/packages/$1/src",
-    "^@portfolio/(gateway|metadata|blobs|portfolio)$": "<rootDir>/services/$1/src",
+    "^@portfolio/(gateway|metadata|blobs|gc|portfolio)$": "<rootDir>/services/$1/src",
   },
   testTimeout: 30000,
 };
