@@ -10,11 +10,13 @@
 # Sourced by .ci/run; uses its say, free_port, started_pgids, logs and repo.
 
 consumers_check() { # consumers_check WHAT COMMAND...
+  local what="$1"
+  shift
   if "$@"; then
-    echo "ok - $1"
+    echo "ok - $what"
     consumers_passed=$((consumers_passed + 1))
   else
-    echo "not ok - $1"
+    echo "not ok - $what"
     consumers_failed=$((consumers_failed + 1))
   fi
 }
