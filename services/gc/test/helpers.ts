@@ -32,7 +32,7 @@ export interface Fixture {
   storage: BlobStorage;
   /** Applies every outbox event not yet fed to the gc feed (delay 0), as the relay would. */
   feed(): Promise<void>;
-  /** Stores `content` and commits it as a blob of `repository`. */
+  /** Stores `content` and commits it as a blob of `repository`, as the gateway does. */
   upload(repository: string, content: string): Promise<BlobRecord>;
   dispose(): Promise<void>;
 }
@@ -76,7 +76,9 @@ export async function openFixture(kind: "pglite" | "postgres", poolSize?: number
     },
     async upload(repository, content) {
       const stored = await storage.putBlob!(Readable.from([Buffer.from(content)]), sha256(content));
-      return store.commitBlob(repository, stored);
+      const blob = await store.commitBlob(repository, stored);
+      if (blob.storageKey !== stored.storageKey) await storage.delete(stored.storageKey);
+      return blob;
     },
     async dispose() {
       await store.close();
