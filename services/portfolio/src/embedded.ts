@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { FilesystemBlobStorage } from "@portfolio/blobs";
 import { buildGateway } from "@portfolio/gateway";
+import { GarbageCollector } from "@portfolio/gc";
 import {
   type EventConsumer,
   InProcessEventPublisher,
@@ -13,6 +14,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { PortfolioConfig } from "./config";
 import { createConsumers } from "./consumers";
+import { readCollectorTiming, readGcPolicy } from "./gc-config";
 
 /** A running embedded registry: one process, PGlite metadata, blobs on the filesystem. */
 export interface EmbeddedRegistry {
@@ -32,11 +34,15 @@ export interface EmbeddedRegistry {
  * referrers indexer and the garbage-collection feed, or `consumers`), so
  * there is no Kafka to install. It is the data dir's only relay (PGlite is one
  * process), hence no lock around a batch.
+ *
+ * The garbage collector runs here too, on the same database and storage,
+ * configured by `gcEnv` (PORTFOLIO_GC_*, see gc-config.ts).
  */
 export async function startEmbedded(
   config: PortfolioConfig,
   logger: Logger,
   consumers: EventConsumer[] = createConsumers(process.env),
+  gcEnv: NodeJS.ProcessEnv = process.env,
 ): Promise<EmbeddedRegistry> {
   const database = await openEmbeddedDatabase(path.join(config.dataDir, "metadata"));
   const metadata = new PrismaMetadataStore(database);
@@ -47,6 +53,13 @@ export async function startEmbedded(
     coordination: "single",
     logger: logger.child({ component: "outbox-relay" }),
   });
+  const gc = new GarbageCollector({
+    database,
+    storage,
+    policy: readGcPolicy(gcEnv),
+    ...readCollectorTiming(gcEnv),
+    logger: logger.child({ component: "collector" }),
+  });
 
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -55,6 +68,7 @@ export async function startEmbedded(
     throw error;
   }
   relay.start();
+  gc.start();
 
   const { port } = app.server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -64,6 +78,7 @@ export async function startEmbedded(
     async close() {
       await app.close();
       await relay.stop();
+      await gc.stop();
       await publisher.close();
       await Promise.all([metadata.close(), storage.close()]);
     },

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { blobs } from "./commands/blobs";
+import { collector } from "./commands/collector";
 import { consumer } from "./commands/consumer";
 import { gateway } from "./commands/gateway";
+import { gc } from "./commands/gc";
 import { metadata } from "./commands/metadata";
 import { serve } from "./commands/serve";
 import { ConfigError } from "./config";
@@ -14,6 +16,8 @@ const COMMANDS: Record<string, { run: () => Promise<void>; help: string }> = {
   blobs: { run: blobs, help: "the blob service alone, serving its storage over HTTP" },
   metadata: { run: metadata, help: "the metadata service alone, serving Postgres over gRPC" },
   consumer: { run: () => consumer(), help: "consumer <referrers|gc-feed>: an event consumer" },
+  gc: { run: () => gc(), help: "gc [--dry-run]: reconcile once, deleting (or reporting) garbage" },
+  collector: { run: collector, help: "the garbage collector: the review queue and reconciliation" },
 };
 
 function usage(): string {
