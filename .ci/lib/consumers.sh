@@ -69,7 +69,8 @@ run_consumers() {
     'import json,sys; print(json.load(sys.stdin)["layers"][0]["digest"])')"
 
   consumers_check "the outside example receives manifest.pushed for ci/events" \
-    env KAFKA_BROKERS="$PORTFOLIO_TEST_KAFKA_BROKERS" KAFKA_TOPIC="portfolio.events.$SPLIT_NAME" \
+    timeout 120 env KAFKA_BROKERS="$PORTFOLIO_TEST_KAFKA_BROKERS" \
+    KAFKA_TOPIC="portfolio.events.$SPLIT_NAME" \
     EXPECT_REPOSITORY=ci/events TIMEOUT_SECONDS=60 \
     node "$repo/examples/event-consumer/consume.mjs"
   crane delete "$REGISTRY_ADDR/ci/events@$digest"
