@@ -22,7 +22,7 @@ const COMMANDS: Record<string, { run: () => Promise<void>; help: string }> = {
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, { help }]) => `  ${name.padEnd(10)} ${help}`);
-  return `usage: portfolio [command]\n\ncommands:\n${lines.join("\n")}\n\nConfiguration comes from PORTFOLIO_* environment variables (see README.md).\n`;
+  return `usage: portfolio [command]\n\ncommands:\n${lines.join("\n")}\n\nConfiguration comes from PORTFOLIO_* environment variables (see docs/configuration.md).\n`;
 }
 
 async function main(argv: string[]): Promise<void> {
