@@ -46,6 +46,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     reply.header("docker-distribution-api-version", "registry/2.0");
     reply.header("x-request-id", request.id);
   });
+  closeConnectionsAsTheyIdle(app);
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((_request, reply) => {
     sendError(new OciError("NAME_UNKNOWN", "no such API route"), _request, reply);
@@ -103,6 +104,19 @@ function clientWentAway(request: FastifyRequest, reply: FastifyReply): boolean {
   if (request.raw.complete) return false;
   const socket = reply.raw.socket ?? request.raw.socket;
   return reply.raw.destroyed || !socket || socket.destroyed;
+}
+
+/**
+ * On close, Node ends only the connections idle at that moment; one whose
+ * request finishes later would hold the shutdown for its keep-alive time. So
+ * idle connections are ended again until the server has closed.
+ */
+function closeConnectionsAsTheyIdle(app: FastifyInstance): void {
+  let sweep: NodeJS.Timeout | undefined;
+  app.addHook("preClose", async () => {
+    sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+  });
+  app.addHook("onClose", async () => clearInterval(sweep));
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

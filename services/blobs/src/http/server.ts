@@ -57,13 +57,23 @@ export class BlobServer {
     return `http://${shown}:${address.port}`;
   }
 
-  /** Stops accepting connections and resolves once the requests in flight have finished. */
+  /**
+   * Stops accepting connections and resolves once the requests in flight have
+   * finished. Node closes the connections idle at that moment only; one whose
+   * request finishes later would stay open for its keep-alive time, so idle
+   * connections are closed again until the server is done.
+   */
   async close(): Promise<void> {
     if (!this.server.listening) return;
-    await new Promise<void>((resolve, reject) => {
-      this.server.close((error) => (error ? reject(error) : resolve()));
-      this.server.closeIdleConnections();
-    });
+    const sweep = setInterval(() => this.server.closeIdleConnections(), 100);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.server.close((error) => (error ? reject(error) : resolve()));
+        this.server.closeIdleConnections();
+      });
+    } finally {
+      clearInterval(sweep);
+    }
     await this.uploads.idle();
   }
 
