@@ -6,10 +6,12 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from "fastify";
+import { Registry as MetricsRegistry } from "prom-client";
 import { clientErrorHandler } from "./http/client-errors";
 import { toOciError } from "./http/errors";
 import { sendJson } from "./http/json";
 import { RequestLog } from "./http/request-log";
+import { registerRequestMetrics } from "./metrics/request-metrics";
 import { Registry, type RegistryBackends, type RegistryLimits } from "./registry/registry";
 import { catalog } from "./routes/catalog";
 import { dispatch } from "./routes/dispatch";
@@ -19,6 +21,12 @@ export interface GatewayOptions {
   backends: RegistryBackends;
   limits?: RegistryLimits;
   logger?: FastifyServerOptions["loggerInstance"];
+  /**
+   * Where `/metrics` reads from and the request metrics go; default a fresh
+   * registry of this app's own, so apps in one process never collide. Pass
+   * one to add process or other components' metrics to the same page.
+   */
+  metrics?: MetricsRegistry;
 }
 
 /**
@@ -39,6 +47,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     frameworkErrors: (error, request, reply) => sendError(error, request, reply),
   });
 
+  registerRequestMetrics(app, options.metrics ?? new MetricsRegistry());
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", (_request, _payload, done) => done(null));
   app.addHook("onRequest", (request, _reply, done) => withRequestId(request.id, done));

@@ -2,8 +2,9 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { FilesystemBlobStorage } from "@portfolio/blobs";
 import { buildGateway } from "@portfolio/gateway";
-import { GarbageCollector } from "@portfolio/gc";
+import { GarbageCollector, registerGcMetrics } from "@portfolio/gc";
 import {
+  createMetadataMetrics,
   type EventConsumer,
   InProcessEventPublisher,
   OutboxRelay,
@@ -15,6 +16,7 @@ import type { Logger } from "pino";
 import type { PortfolioConfig } from "./config";
 import { createConsumers } from "./consumers";
 import { readCollectorTiming, readGcPolicy } from "./gc-config";
+import { processMetrics } from "./process-metrics";
 
 /** A running embedded registry: one process, PGlite metadata, blobs on the filesystem. */
 export interface EmbeddedRegistry {
@@ -37,6 +39,10 @@ export interface EmbeddedRegistry {
  *
  * The garbage collector runs here too, on the same database and storage,
  * configured by `gcEnv` (PORTFOLIO_GC_*, see gc-config.ts).
+ *
+ * Metrics: the gateway's `/metrics` also shows what the split deployment
+ * spreads over the metadata and collector roles (the outbox backlog, the
+ * garbage-collection queue and what it reclaimed) and the process metrics.
  */
 export async function startEmbedded(
   config: PortfolioConfig,
@@ -47,11 +53,19 @@ export async function startEmbedded(
   const database = await openEmbeddedDatabase(path.join(config.dataDir, "metadata"));
   const metadata = new PrismaMetadataStore(database);
   const storage = await FilesystemBlobStorage.open(path.join(config.dataDir, "blobs"));
-  const app = buildGateway({ backends: { metadata, storage }, limits: config.limits, logger });
+  const metrics = createMetadataMetrics(database);
+  const gcMetrics = registerGcMetrics(processMetrics(metrics.registry), database);
+  const app = buildGateway({
+    backends: { metadata, storage },
+    limits: config.limits,
+    logger,
+    metrics: metrics.registry,
+  });
   const publisher = new InProcessEventPublisher(database, consumers);
   const relay = new OutboxRelay(database, publisher, {
     coordination: "single",
     logger: logger.child({ component: "outbox-relay" }),
+    onPublished: metrics.outbox.published,
   });
   const gc = new GarbageCollector({
     database,
@@ -59,6 +73,7 @@ export async function startEmbedded(
     policy: readGcPolicy(gcEnv),
     ...readCollectorTiming(gcEnv),
     logger: logger.child({ component: "collector" }),
+    onReclaimed: (item) => gcMetrics.reclaimed(item),
   });
 
   try {

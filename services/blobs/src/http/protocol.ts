@@ -17,6 +17,7 @@ import type { ByteRange } from "@portfolio/core";
  *   GET    /objects                        every stored object, NDJSON         200
  *                                          (see objects.ts; for the garbage collector)
  *   GET    /healthz, /readyz               liveness, and the driver's ping     200 or 503
+ *   GET    /metrics                        Prometheus text (metrics/)          200
  *
  * Failures answer `{kind, message, ...fields}` (see wire-errors.ts).
  */

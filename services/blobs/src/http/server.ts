@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { BlobStorage } from "@portfolio/core";
 import type { Logger } from "pino";
+import { Registry } from "prom-client";
+import { RequestMetrics, type RouteNamer } from "../metrics/request-metrics";
 import { KeyedSerializer } from "../streams/keyed-serializer";
 import { sendJson } from "./exchange";
 import { REQUEST_ID_HEADER } from "./protocol";
@@ -15,6 +17,11 @@ export interface BlobServerOptions {
   logger: Logger;
   /** A connection with no traffic either way for this long is dropped; default 2 minutes. */
   idleTimeoutMs?: number;
+  /**
+   * Where `/metrics` reads from and the request metrics go; default a fresh
+   * registry of this server's own, so servers in one process never collide.
+   */
+  metrics?: Registry;
 }
 
 /**
@@ -34,8 +41,10 @@ export interface BlobServerOptions {
 export class BlobServer {
   readonly server: Server;
   private readonly uploads = new KeyedSerializer();
+  private readonly metrics: RequestMetrics;
 
   constructor(private readonly options: BlobServerOptions) {
+    this.metrics = new RequestMetrics(options.metrics ?? new Registry());
     // No whole-request deadline: an append of a large chunk may stream for minutes.
     this.server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
       void this.handle(req, res);
@@ -78,21 +87,32 @@ export class BlobServer {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const nameRoute = this.metrics.track(request, response);
     const log = this.requestLogger(request, response);
     try {
-      await this.dispatch(request, response, log);
+      await this.dispatch(request, response, log, nameRoute);
     } catch (error) {
       fail(request, response, error, log);
     }
   }
 
-  private async dispatch(request: IncomingMessage, response: ServerResponse, log: Logger) {
+  private async dispatch(
+    request: IncomingMessage,
+    response: ServerResponse,
+    log: Logger,
+    nameRoute: RouteNamer,
+  ) {
     const url = new URL(request.url ?? "/", "http://blobs");
+    if (url.pathname === "/metrics" && (request.method === "GET" || request.method === "HEAD")) {
+      await this.metrics.serve(response);
+      return;
+    }
     const route = findRoute(request.method ?? "GET", url.pathname);
     if (route === undefined) {
       sendJson(response, 404, { kind: "route-unknown", message: "no such route" });
       return;
     }
+    nameRoute(route.label);
 
     const { storage } = this.options;
     const query = url.searchParams;

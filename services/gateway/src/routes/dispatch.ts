@@ -2,6 +2,7 @@ import { OciError } from "@portfolio/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { requireRepositoryName } from "../http/params";
 import type { Query } from "../http/query";
+import { labelRoute } from "../metrics/route-label";
 import type { Registry } from "../registry/registry";
 import { blobs } from "./blobs";
 import type { Method, Resource } from "./context";
@@ -13,15 +14,16 @@ import { uploadSession, uploadStart } from "./uploads";
 /**
  * Repository names contain slashes, so a path is split from the right: the
  * resource is recognised by its suffix and everything before it is the name.
- * Order matters: upload paths end like blob paths.
+ * Order matters: upload paths end like blob paths. `label` names the
+ * resource in the metrics.
  */
-const ROUTES: ReadonlyArray<{ pattern: RegExp; resource: Resource }> = [
-  { pattern: /^(.+)\/blobs\/uploads\/?$/, resource: uploadStart },
-  { pattern: /^(.+)\/blobs\/uploads\/([^/]+)$/, resource: uploadSession },
-  { pattern: /^(.+)\/blobs\/([^/]+)$/, resource: blobs },
-  { pattern: /^(.+)\/manifests\/([^/]+)$/, resource: manifests },
-  { pattern: /^(.+)\/tags\/list$/, resource: tags },
-  { pattern: /^(.+)\/referrers\/([^/]+)$/, resource: referrers },
+const ROUTES: ReadonlyArray<{ pattern: RegExp; resource: Resource; label: string }> = [
+  { pattern: /^(.+)\/blobs\/uploads\/?$/, resource: uploadStart, label: "uploads" },
+  { pattern: /^(.+)\/blobs\/uploads\/([^/]+)$/, resource: uploadSession, label: "uploads" },
+  { pattern: /^(.+)\/blobs\/([^/]+)$/, resource: blobs, label: "blobs" },
+  { pattern: /^(.+)\/manifests\/([^/]+)$/, resource: manifests, label: "manifests" },
+  { pattern: /^(.+)\/tags\/list$/, resource: tags, label: "tags" },
+  { pattern: /^(.+)\/referrers\/([^/]+)$/, resource: referrers, label: "referrers" },
 ];
 
 /** Answers any `/v2/<name>/...` request by finding its resource and method. */
@@ -31,10 +33,11 @@ export async function dispatch(
   reply: FastifyReply,
 ): Promise<unknown> {
   const path = request.params["*"];
-  for (const { pattern, resource } of ROUTES) {
+  for (const { pattern, resource, label } of ROUTES) {
     const match = pattern.exec(path);
     if (!match) continue;
 
+    labelRoute(request, label);
     const handler = resource[request.method as Method];
     if (!handler) throw new OciError("UNSUPPORTED", `${request.method} is not supported here`);
     const repository = requireRepositoryName(match[1]!);

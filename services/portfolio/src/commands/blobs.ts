@@ -3,11 +3,12 @@ import { loadConfig } from "../config";
 import { runUntilSignalled } from "../lifecycle";
 import { listenAddress } from "../listen";
 import { createLogger } from "../logger";
+import { processMetrics } from "../process-metrics";
 import { openStorage } from "../storage";
 
 /**
  * `portfolio blobs`: the blob service as its own process, serving a storage
- * driver over HTTP to gateways that use HttpBlobStorage.
+ * driver over HTTP to gateways that use HttpBlobStorage, and `/metrics` on the same port.
  *
  *   PORTFOLIO_BLOBS_LISTEN  host:port to listen on, default 127.0.0.1:5002 ([::1]:5002 for IPv6)
  *   PORTFOLIO_STORAGE       the driver: filesystem (default) or s3 (see ../storage.ts)
@@ -19,7 +20,7 @@ export async function blobs(env: NodeJS.ProcessEnv = process.env): Promise<void>
   const listen = listenAddress(env, "PORTFOLIO_BLOBS_LISTEN", "127.0.0.1:5002");
   const logger = createLogger(config.logLevel).child({ role: "blobs" });
   const storage = await openStorage(env, config.dataDir);
-  const server = new BlobServer({ storage, logger });
+  const server = new BlobServer({ storage, logger, metrics: processMetrics() });
 
   const url = await server.listen(listen.port, listen.host).catch(async (error: unknown) => {
     await storage.close();

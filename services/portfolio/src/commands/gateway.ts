@@ -4,11 +4,12 @@ import { GrpcMetadataStore } from "@portfolio/metadata";
 import { ConfigError, loadConfig } from "../config";
 import { runUntilSignalled } from "../lifecycle";
 import { createLogger } from "../logger";
+import { processMetrics } from "../process-metrics";
 
 /**
  * `portfolio gateway`: the OCI Distribution API alone, stateless, talking to
  * the metadata service over gRPC and to the blob service over HTTP streams.
- * Run as many as the traffic needs.
+ * Run as many as the traffic needs. `/metrics` on the same port.
  *
  *   PORTFOLIO_HOST, PORTFOLIO_PORT  where to listen, as for `portfolio serve`
  *   PORTFOLIO_METADATA_ADDRESS      the metadata service's gRPC host:port, default 127.0.0.1:5001
@@ -25,7 +26,12 @@ export async function gateway(env: NodeJS.ProcessEnv = process.env): Promise<voi
     url: blobsUrl(env.PORTFOLIO_BLOBS_URL || "http://127.0.0.1:5002"),
     requestId: currentRequestId,
   });
-  const app = buildGateway({ backends: { metadata, storage }, limits: config.limits, logger });
+  const app = buildGateway({
+    backends: { metadata, storage },
+    limits: config.limits,
+    logger,
+    metrics: processMetrics(),
+  });
 
   await app.listen({ host: config.host, port: config.port }).catch(async (error: unknown) => {
     await Promise.all([metadata.close(), storage.close()]);
