@@ -5,7 +5,7 @@ module.exports = {
   testMatch: ["**/src/**/*.test.ts", "**/test/**/*.test.ts"],
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
   moduleNameMapper: {
-    "^@portfolio/(core|proto)$": "<rootDir>/packages/$1/src",
+    "^@portfolio/(core|proto|http-metrics)$": "<rootDir>/packages/$1/src",
     "^@portfolio/(gateway|metadata|blobs|gc|portfolio)$": "<rootDir>/services/$1/src",
   },
   testTimeout: 30000,

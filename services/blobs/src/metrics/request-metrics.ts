@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { countBodyBytes, type HttpMetrics, registerHttpMetrics } from "@portfolio/http-metrics";
 import type { Registry } from "prom-client";
-import { countBodyBytes } from "./body-bytes";
-import { type HttpMetrics, registerHttpMetrics } from "./http-metrics";
 
 /** Probes and scrapes are not traffic: counting them would only measure the monitoring. */
 const UNMEASURED = /^\/(?:metrics|healthz|readyz)(?:\?|$)/;

@@ -1,7 +1,6 @@
+import { type BodyBytes, countBodyBytes, registerHttpMetrics } from "@portfolio/http-metrics";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Registry } from "prom-client";
-import { type BodyBytes, countBodyBytes } from "./body-bytes";
-import { registerHttpMetrics } from "./http-metrics";
 import { routeLabel } from "./route-label";
 
 /** Probes and scrapes are not traffic: counting them would only measure the monitoring. */

@@ -26,9 +26,8 @@ export interface HttpMetrics {
  * Registers `portfolio_http_requests_total{route,method,status}`,
  * `portfolio_http_request_duration_seconds{route,method}` and
  * `portfolio_http_bytes_received_total` / `_sent_total{route}` on `registry`.
- * The gateway and the blob service each hold a copy of this file (and of
- * body-bytes.ts): they share only @portfolio/core, which has no dependencies,
- * and one dashboard reads both, so keep the copies the same.
+ * The gateway and the blob service both report through this one definition,
+ * so one dashboard reads both with the same names and labels.
  */
 export function registerHttpMetrics(registry: Registry): HttpMetrics {
   const registers = [registry];

@@ -1,0 +1,2 @@
+export * from "./body-bytes";
+export * from "./http-metrics";
