@@ -17,6 +17,7 @@ WORKDIR /app
 # Manifests first, so that `npm ci` stays cached while only sources change.
 COPY package.json package-lock.json ./
 COPY packages/core/package.json packages/core/
+COPY packages/http-metrics/package.json packages/http-metrics/
 COPY packages/proto/package.json packages/proto/
 COPY services/blobs/package.json services/blobs/
 COPY services/gateway/package.json services/gateway/
@@ -39,6 +40,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/core/package.json packages/core/
+COPY packages/http-metrics/package.json packages/http-metrics/
 COPY packages/proto/package.json packages/proto/
 COPY services/blobs/package.json services/blobs/
 COPY services/gateway/package.json services/gateway/
@@ -48,6 +50,7 @@ COPY services/portfolio/package.json services/portfolio/
 # Production dependencies only; the workspaces are linked into node_modules/@portfolio.
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/packages/core/dist packages/core/dist
+COPY --from=build /app/packages/http-metrics/dist packages/http-metrics/dist
 COPY --from=build /app/packages/proto/dist packages/proto/dist
 COPY --from=build /app/services/blobs/dist services/blobs/dist
 COPY --from=build /app/services/gateway/dist services/gateway/dist
