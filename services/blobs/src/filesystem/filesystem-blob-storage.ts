@@ -16,7 +16,7 @@ import {
   UploadUnknownError,
 } from "@portfolio/core";
 import { putViaUpload } from "../put-via-upload";
-import { KeyedSerializer } from "../streams/keyed-serializer";
+import { SerialisedUploads } from "../serialised-uploads";
 import { appendToFile } from "./append";
 import {
   digestOfFile,
@@ -41,12 +41,12 @@ export interface FilesystemBlobStorageOptions {
  * is described in `layout.ts`. Staged bytes are hashed as they arrive; a
  * commit syncs them to disk before renaming them into place.
  */
-export class FilesystemBlobStorage implements BlobStorage {
+export class FilesystemBlobStorage extends SerialisedUploads implements BlobStorage {
   private readonly layout: FilesystemLayout;
-  private readonly uploads = new KeyedSerializer();
   private readonly digests = new RunningDigests();
 
   constructor(options: FilesystemBlobStorageOptions) {
+    super();
     this.layout = new FilesystemLayout(options.root);
   }
 
@@ -70,20 +70,6 @@ export class FilesystemBlobStorage implements BlobStorage {
   async uploadSize(uploadId: string): Promise<number | undefined> {
     const id = asUuid(uploadId);
     return id === undefined ? undefined : sizeOf(this.layout.uploadPath(id));
-  }
-
-  async appendUpload(
-    uploadId: string,
-    body: Readable,
-    options: { offset?: number; length?: number } = {},
-  ): Promise<number> {
-    const id = this.knownUploadId(uploadId);
-    return this.uploads.run(id, () => this.appendNow(id, body, options));
-  }
-
-  async commitUpload(uploadId: string, digest: string): Promise<StoredBlob> {
-    const id = this.knownUploadId(uploadId);
-    return this.uploads.run(id, () => this.commitNow(id, digest));
   }
 
   /** An upload of its own: staging in a file costs nothing a shortcut would save. */
@@ -142,19 +128,13 @@ export class FilesystemBlobStorage implements BlobStorage {
     await this.uploads.idle();
   }
 
-  private knownUploadId(uploadId: string): string {
-    const id = asUuid(uploadId);
-    if (id === undefined) throw new UploadUnknownError(uploadId);
-    return id;
-  }
-
   private async stagedSize(id: string): Promise<number> {
     const size = await sizeOf(this.layout.uploadPath(id));
     if (size === undefined) throw new UploadUnknownError(id);
     return size;
   }
 
-  private async appendNow(
+  protected override async appendNow(
     id: string,
     body: Readable,
     { offset, length }: { offset?: number; length?: number },
@@ -177,7 +157,7 @@ export class FilesystemBlobStorage implements BlobStorage {
   }
 
   /** An unparseable digest cannot match; it is reported against the bytes' sha256. */
-  private async commitNow(id: string, digest: string): Promise<StoredBlob> {
+  protected override async commitNow(id: string, digest: string): Promise<StoredBlob> {
     const size = await this.stagedSize(id);
     const expected = parseDigest(digest);
     const actual = await this.digestOfUpload(id, expected?.algorithm ?? "sha256", size);

@@ -14,7 +14,7 @@ import {
   UploadUnknownError,
 } from "@portfolio/core";
 import { asUuid } from "../filesystem/layout";
-import { KeyedSerializer } from "../streams/keyed-serializer";
+import { SerialisedUploads } from "../serialised-uploads";
 import { type AppendContext, appendToUpload } from "./append";
 import { createS3Client, type S3ConnectionOptions } from "./client";
 import { assembleBlob, digestByReading, restage } from "./commit";
@@ -48,7 +48,7 @@ export interface S3BlobStorageOptions extends S3ConnectionOptions {
  * this process; the gateway must send one upload's requests to one instance
  * at a time (as it does: an upload's chunks arrive in order).
  */
-export class S3BlobStorage implements BlobStorage {
+export class S3BlobStorage extends SerialisedUploads implements BlobStorage {
   /** Chunks below one part are accepted, but each costs a re-read of the tail. */
   readonly minimumChunkLength = BASE_PART_BYTES;
 
@@ -57,10 +57,10 @@ export class S3BlobStorage implements BlobStorage {
   private readonly signingClient: S3Client;
   private readonly presigner: Presigner;
   private readonly context: AppendContext;
-  private readonly uploads = new KeyedSerializer();
   private readonly digests = new RunningSha256();
 
   constructor(options: S3BlobStorageOptions) {
+    super();
     this.client = createS3Client(options);
     const { publicEndpoint } = options;
     this.signingClient = publicEndpoint
@@ -83,20 +83,6 @@ export class S3BlobStorage implements BlobStorage {
   async uploadSize(uploadId: string): Promise<number | undefined> {
     const id = asUuid(uploadId);
     return id === undefined ? undefined : (await this.context.states.load(id))?.size;
-  }
-
-  async appendUpload(
-    uploadId: string,
-    body: Readable,
-    options: { offset?: number; length?: number } = {},
-  ): Promise<number> {
-    const id = this.knownUploadId(uploadId);
-    return this.uploads.run(id, () => this.appendNow(id, body, options));
-  }
-
-  async commitUpload(uploadId: string, digest: string): Promise<StoredBlob> {
-    const id = this.knownUploadId(uploadId);
-    return this.uploads.run(id, () => this.commitNow(id, digest));
   }
 
   /** See put-blob.ts: a blob pushed in one request skips the upload's state and tail. */
@@ -169,19 +155,13 @@ export class S3BlobStorage implements BlobStorage {
     if (this.signingClient !== this.client) this.signingClient.destroy();
   }
 
-  private knownUploadId(uploadId: string): string {
-    const id = asUuid(uploadId);
-    if (id === undefined) throw new UploadUnknownError(uploadId);
-    return id;
-  }
-
   private async stateOf(id: string): Promise<UploadState> {
     const state = await this.context.states.load(id);
     if (state === undefined) throw new UploadUnknownError(id);
     return state;
   }
 
-  private async appendNow(
+  protected override async appendNow(
     id: string,
     body: Readable,
     { offset, length }: { offset?: number; length?: number },
@@ -208,7 +188,7 @@ export class S3BlobStorage implements BlobStorage {
    * a resumable upload (see `restage`). An unparseable digest is reported
    * against the bytes' sha256.
    */
-  private async commitNow(id: string, digest: string): Promise<StoredBlob> {
+  protected override async commitNow(id: string, digest: string): Promise<StoredBlob> {
     const state = await this.stateOf(id);
     const expected = parseDigest(digest);
     const algorithm = expected?.algorithm ?? "sha256";
