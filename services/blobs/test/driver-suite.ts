@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import {
   type BlobStorage,
@@ -10,6 +10,7 @@ import {
   UploadUnknownError,
 } from "@portfolio/core";
 import { abortedBody, bodyOf, generatedBody, readAll, slowBodyOf } from "./bodies";
+import { digestOfStream, peakMemoryGrowth } from "./measure";
 
 export interface DriverFixture {
   storage: BlobStorage;
@@ -395,25 +396,4 @@ export function describeBlobStorage(name: string, setup: () => Promise<DriverFix
       }, 20_000);
     });
   });
-}
-
-async function digestOfStream(stream: Readable): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of stream) hash.update(chunk);
-  return `sha256:${hash.digest("hex")}`;
-}
-
-/** Samples resident memory until stopped, and answers the largest growth seen. */
-function peakMemoryGrowth(): { stop(): number } {
-  const baseline = process.memoryUsage().rss;
-  let peak = baseline;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 10);
-  return {
-    stop() {
-      clearInterval(sampler);
-      return Math.max(peak, process.memoryUsage().rss) - baseline;
-    },
-  };
 }
