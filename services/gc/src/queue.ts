@@ -44,7 +44,8 @@ async function reviewNext({ database, storage, policy, onReclaimed }: QueueOptio
 
     const outcome = await review(tx, record, candidate, policy, now);
     if (outcome.action === "later") {
-      await tx.$executeRaw`UPDATE gc_candidate SET review_after = ${outcome.at} WHERE id = ${candidate.id}`;
+      await tx.$executeRaw`
+        UPDATE gc_candidate SET review_after = ${outcome.at} WHERE id = ${candidate.id}`;
     } else {
       await tx.$executeRaw`DELETE FROM gc_candidate WHERE id = ${candidate.id}`;
     }

@@ -14,7 +14,10 @@ export interface MigrationConnection {
 }
 
 export interface MigrateOptions {
-  /** Where the `<name>/migration.sql` folders are; the repository's `prisma/migrations` by default. */
+  /**
+   * Where the `<name>/migration.sql` folders are; the repository's
+   * `prisma/migrations` by default.
+   */
   migrationsDir?: string;
 }
 

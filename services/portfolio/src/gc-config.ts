@@ -10,7 +10,8 @@ const HOUR = 60 * 60 * 1000;
  *   PORTFOLIO_GC_UNTAGGED                       keep (default) or delete
  *   PORTFOLIO_GC_UNTAGGED_AGE_HOURS             age before an untagged manifest goes, default 24
  *   PORTFOLIO_GC_REFERRERS                      keep (default) or delete-with-subject
- *   PORTFOLIO_GC_ORPHAN_GRACE_HOURS             age before an object with no metadata goes, default 24
+ *   PORTFOLIO_GC_ORPHAN_GRACE_HOURS             age before an object with no metadata goes,
+ *                                               default 24
  *
  * The feed and the collector read the same delay, so a candidate comes due
  * exactly when its link is old enough to go.
@@ -38,7 +39,10 @@ export function gcReviewDelayMs(env: NodeJS.ProcessEnv): number {
   return hours(env, "PORTFOLIO_GC_REVIEW_DELAY_HOURS", DEFAULT_GC_POLICY.reviewDelayMs);
 }
 
-/** The collector's loop: PORTFOLIO_GC_POLL_SECONDS (5) and PORTFOLIO_GC_INTERVAL_HOURS (24; 0 never). */
+/**
+ * The collector's loop: PORTFOLIO_GC_POLL_SECONDS (5) and
+ * PORTFOLIO_GC_INTERVAL_HOURS (24; 0 never).
+ */
 export function readCollectorTiming(env: NodeJS.ProcessEnv) {
   const poll = env.PORTFOLIO_GC_POLL_SECONDS;
   return {

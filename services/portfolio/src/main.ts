@@ -22,7 +22,15 @@ const COMMANDS: Record<string, { run: () => Promise<void>; help: string }> = {
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, { help }]) => `  ${name.padEnd(10)} ${help}`);
-  return `usage: portfolio [command]\n\ncommands:\n${lines.join("\n")}\n\nConfiguration comes from PORTFOLIO_* environment variables (see docs/configuration.md).\n`;
+  return [
+    "usage: portfolio [command]",
+    "",
+    "commands:",
+    ...lines,
+    "",
+    "Configuration comes from PORTFOLIO_* environment variables (see docs/configuration.md).",
+    "",
+  ].join("\n");
 }
 
 async function main(argv: string[]): Promise<void> {

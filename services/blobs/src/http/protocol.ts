@@ -42,7 +42,8 @@ export function blobPath(storageKey: string): string {
 }
 
 export function presignPath(storageKey: string, expiresInSeconds: number): string {
-  return `${blobPath(storageKey)}/presign?${new URLSearchParams({ expires: `${expiresInSeconds}` })}`;
+  const query = new URLSearchParams({ expires: `${expiresInSeconds}` });
+  return `${blobPath(storageKey)}/presign?${query}`;
 }
 
 /** An HTTP Range header for an inclusive byte range (RFC 9110, section 14.1.2). */

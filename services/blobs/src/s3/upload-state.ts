@@ -16,7 +16,10 @@ export interface UploadedPart {
 export interface UploadState {
   /** Bytes staged so far. */
   size: number;
-  /** The blob key the upload will be committed under; chosen up front since a multipart upload targets one key. */
+  /**
+   * The blob key the upload will be committed under; chosen up front since a
+   * multipart upload targets one key.
+   */
   storageKey: string;
   /** The S3 multipart upload, created with the first full part. */
   multipartUploadId?: string;
