@@ -100,8 +100,15 @@ free_port() {
 }
 
 # 16 random bytes in base64url without padding: the form Kafka's Uuid takes.
+# One starting with "-" would be read as an option by kafka-storage (Kafka's
+# own Uuid.randomUuid skips those too), so draw again.
 random_cluster_id() {
-  head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
+  local id
+  while :; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    [[ $id == -* ]] || break
+  done
+  printf '%s\n' "$id"
 }
 
 write_config() {
