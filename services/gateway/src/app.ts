@@ -7,6 +7,9 @@ import Fastify, {
   type FastifyServerOptions,
 } from "fastify";
 import { Registry as MetricsRegistry } from "prom-client";
+import type { AccessControl } from "./auth/access-control";
+import { type Caller, OPEN_CALLER } from "./auth/caller";
+import { registerTokenEndpoint } from "./auth/token-endpoint";
 import { clientErrorHandler } from "./http/client-errors";
 import { toOciError } from "./http/errors";
 import { sendJson } from "./http/json";
@@ -27,6 +30,20 @@ export interface GatewayOptions {
    * one to add process or other components' metrics to the same page.
    */
   metrics?: MetricsRegistry;
+  /** Who may pull, push and delete; absent, everyone may do everything. */
+  access?: AccessControl;
+  /**
+   * Fastify's `trustProxy`: whom to believe about the client's address and
+   * scheme (`X-Forwarded-For`, `X-Forwarded-Proto`) behind an ingress.
+   */
+  trustProxy?: FastifyServerOptions["trustProxy"];
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Who sent a `/v2` request; set before any handler runs. */
+    caller: Caller;
+  }
 }
 
 /**
@@ -45,12 +62,24 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     return503OnClosing: true,
     clientErrorHandler,
     frameworkErrors: (error, request, reply) => sendError(error, request, reply),
+    trustProxy: options.trustProxy ?? false,
   });
+  const { access } = options;
 
   registerRequestMetrics(app, options.metrics ?? new MetricsRegistry());
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", (_request, _payload, done) => done(null));
   app.addHook("onRequest", (request, _reply, done) => withRequestId(request.id, done));
+  // Fastify wants null here: an object would be shared by every request.
+  app.decorateRequest("caller", null as unknown as Caller);
+  app.addHook("onRequest", async (request) => {
+    // Before any body is read: a refused push costs the client no upload.
+    const guarded = access !== undefined && request.url.startsWith("/v2");
+    request.caller = guarded ? await access.identify(request) : OPEN_CALLER;
+  });
+  if (access) {
+    if (access.options.issuer) registerTokenEndpoint(app, access, access.options.issuer);
+  }
   app.addHook("onSend", async (request, reply) => {
     reply.header("docker-distribution-api-version", "registry/2.0");
     reply.header("x-request-id", request.id);
@@ -62,14 +91,18 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
   });
 
   registerHealth(app, options.backends);
-  app.get("/v2/", async (_request, reply) => sendJson(reply, {}));
-  app.get("/v2", async (_request, reply) => sendJson(reply, {}));
-  app.get("/v2/_catalog", (request, reply) => catalog(registry, request as never, reply));
+  const base = async (request: FastifyRequest, reply: FastifyReply) => {
+    access?.requireSignedIn(request, request.caller);
+    return sendJson(reply, {});
+  };
+  app.get("/v2/", base);
+  app.get("/v2", base);
+  app.get("/v2/_catalog", (request, reply) => catalog(registry, request as never, reply, access));
   app.route({
     method: ["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"],
     url: "/v2/*",
     exposeHeadRoute: false,
-    handler: (request, reply) => dispatch(registry, request as never, reply),
+    handler: (request, reply) => dispatch(registry, request as never, reply, access),
   });
   return app;
 }

@@ -1,5 +1,7 @@
 import path from "node:path";
 import { DEFAULT_LIMITS, type RegistryLimits } from "@portfolio/gateway";
+import { type AuthConfig, loadAuthConfig } from "./auth-config";
+import { ConfigError, flag, integer } from "./env";
 
 /** The embedded registry's configuration; every field has an environment variable. */
 export interface PortfolioConfig {
@@ -17,11 +19,17 @@ export interface PortfolioConfig {
    * PORTFOLIO_BLOB_REDIRECT_SECONDS (default 300, at most 7 days, SigV4's limit).
    */
   limits: RegistryLimits;
+  /** Access control, when PORTFOLIO_AUTH_FILE is set (PORTFOLIO_AUTH_*, see auth-config.ts). */
+  auth?: AuthConfig;
+  /**
+   * PORTFOLIO_TRUST_PROXY: whom to believe about client addresses behind an
+   * ingress: `true` (any proxy), or the proxies' addresses/CIDRs, comma-separated.
+   * Default: nobody (the client address is the peer's).
+   */
+  trustProxy: boolean | string;
 }
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export { ConfigError } from "./env";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -49,29 +57,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortfolioConfi
         ? integer(env, "PORTFOLIO_BLOB_REDIRECT_SECONDS", 300, 1, 7 * 24 * 60 * 60)
         : undefined,
     },
+    auth: loadAuthConfig(env),
+    trustProxy: trustProxy(env.PORTFOLIO_TRUST_PROXY),
   };
 }
 
-function flag(env: NodeJS.ProcessEnv, name: string): boolean {
-  const raw = env[name];
+function trustProxy(raw: string | undefined): boolean | string {
   if (raw === undefined || raw === "" || raw === "false") return false;
-  if (raw === "true") return true;
-  throw new ConfigError(`${name} must be true or false, not ${raw}`);
-}
-
-function integer(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not ${raw}`);
-  }
-  return value;
+  return raw === "true" ? true : raw;
 }

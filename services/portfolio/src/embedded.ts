@@ -13,6 +13,7 @@ import {
 } from "@portfolio/metadata";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { accessControlFor } from "./auth-config";
 import type { PortfolioConfig } from "./config";
 import { createConsumers } from "./consumers";
 import { readCollectorTiming, readGcPolicy } from "./gc-config";
@@ -40,6 +41,10 @@ export interface EmbeddedRegistry {
  * The garbage collector runs here too, on the same database and storage,
  * configured by `gcEnv` (PORTFOLIO_GC_*, see gc-config.ts).
  *
+ * Access control: with PORTFOLIO_AUTH_FILE set and no signing key given, the
+ * built-in token service signs with a key it generates once and keeps in
+ * `auth/token-key.pem`, so tokens outlive a restart.
+ *
  * Metrics: the gateway's `/metrics` also shows what the split deployment
  * spreads over the metadata and collector roles (the outbox backlog, the
  * garbage-collection queue and what it reclaimed) and the process metrics.
@@ -50,6 +55,11 @@ export async function startEmbedded(
   consumers: EventConsumer[] = createConsumers(process.env),
   gcEnv: NodeJS.ProcessEnv = process.env,
 ): Promise<EmbeddedRegistry> {
+  // First, so a bad access file stops the start before the database is opened.
+  const access = await accessControlFor(
+    config.auth,
+    path.join(config.dataDir, "auth", "token-key.pem"),
+  );
   const database = await openEmbeddedDatabase(path.join(config.dataDir, "metadata"));
   const metadata = new PrismaMetadataStore(database);
   const storage = await FilesystemBlobStorage.open(path.join(config.dataDir, "blobs"));
@@ -60,6 +70,8 @@ export async function startEmbedded(
     limits: config.limits,
     logger,
     metrics: metrics.registry,
+    access,
+    trustProxy: config.trustProxy,
   });
   const publisher = new InProcessEventPublisher(database, consumers);
   const relay = new OutboxRelay(database, publisher, {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { hashPassword, robotSecret } from "./commands/accounts";
 import { blobs } from "./commands/blobs";
 import { collector } from "./commands/collector";
 import { consumer } from "./commands/consumer";
@@ -18,10 +19,15 @@ const COMMANDS: Record<string, { run: () => Promise<void>; help: string }> = {
   consumer: { run: () => consumer(), help: "consumer <referrers|gc-feed>: an event consumer" },
   gc: { run: () => gc(), help: "gc [--dry-run]: reconcile once, deleting (or reporting) garbage" },
   collector: { run: collector, help: "the garbage collector: the review queue and reconciliation" },
+  "hash-password": {
+    run: hashPassword,
+    help: "reads a password on stdin, prints its bcrypt hash for the access file",
+  },
+  "robot-secret": { run: robotSecret, help: "prints a new robot secret and its SHA-256" },
 };
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, { help }]) => `  ${name.padEnd(10)} ${help}`);
+  const lines = Object.entries(COMMANDS).map(([name, { help }]) => `  ${name.padEnd(14)} ${help}`);
   return [
     "usage: portfolio [command]",
     "",

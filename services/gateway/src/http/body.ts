@@ -20,7 +20,7 @@ export function contentLength(request: FastifyRequest): number | undefined {
 }
 
 /**
- * Reads a small body whole (manifests), refusing with 413 as soon as it is
+ * Reads a small body whole (manifests, forms), refusing with 413 as soon as it is
  * known to exceed `limit`: from Content-Length before reading anything, or
  * while counting a chunked body.
  */
@@ -45,7 +45,7 @@ export async function readBody(request: FastifyRequest, limit: number): Promise<
 }
 
 function tooLarge(limit: number): OciError {
-  return new OciError("SIZE_INVALID", `manifest exceeds the limit of ${limit} bytes`, undefined, {
+  return new OciError("SIZE_INVALID", `the body exceeds the limit of ${limit} bytes`, undefined, {
     status: 413,
   });
 }

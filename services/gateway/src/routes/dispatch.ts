@@ -1,5 +1,7 @@
 import { OciError } from "@portfolio/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { AccessControl } from "../auth/access-control";
+import type { Action } from "../auth/scope";
 import { requireRepositoryName } from "../http/params";
 import type { Query } from "../http/query";
 import { labelRoute } from "../metrics/route-label";
@@ -26,11 +28,28 @@ const ROUTES: ReadonlyArray<{ pattern: RegExp; resource: Resource; label: string
   { pattern: /^(.+)\/referrers\/([^/]+)$/, resource: referrers, label: "referrers" },
 ];
 
-/** Answers any `/v2/<name>/...` request by finding its resource and method. */
+/**
+ * What each method needs of the repository. Every method of an upload
+ * session needs push, cancelling included: an upload is the pusher's own.
+ */
+const ACTION_OF: Record<Method, Action> = {
+  GET: "pull",
+  HEAD: "pull",
+  PUT: "push",
+  POST: "push",
+  PATCH: "push",
+  DELETE: "delete",
+};
+
+/**
+ * Answers any `/v2/<name>/...` request by finding its resource and method,
+ * once `access` (when given) lets the caller act on that repository.
+ */
 export async function dispatch(
   registry: Registry,
   request: FastifyRequest<{ Params: { "*": string }; Querystring: Query }>,
   reply: FastifyReply,
+  access?: AccessControl,
 ): Promise<unknown> {
   const path = request.params["*"];
   for (const { pattern, resource, label } of ROUTES) {
@@ -41,6 +60,8 @@ export async function dispatch(
     const handler = resource[request.method as Method];
     if (!handler) throw new OciError("UNSUPPORTED", `${request.method} is not supported here`);
     const repository = requireRepositoryName(match[1]!);
+    const action = label === "uploads" ? "push" : ACTION_OF[request.method as Method];
+    access?.authorize(request, request.caller, repository, action);
     return handler({
       request,
       reply,

@@ -63,6 +63,10 @@ async function tryMount(context: RouteContext, mount: string, from: string | und
   // A mount from a repository that cannot exist falls back to a normal upload.
   const source = from === undefined ? undefined : safeName(from);
   if (from !== undefined && source === undefined) return false;
+  // Only from where the caller may pull, else a mount would leak any blob whose digest is known.
+  // Without `from` the source is any repository, which only an open registry allows.
+  const { caller } = context.request;
+  if (source === undefined ? caller.via !== "open" : !caller.may(source, "pull")) return false;
 
   const blob = await context.registry.uploads.mount(context.repository, digest, source);
   if (blob) blobCreated(context, blob.digest);

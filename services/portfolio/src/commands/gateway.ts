@@ -1,6 +1,7 @@
 import { HttpBlobStorage } from "@portfolio/blobs";
 import { buildGateway, currentRequestId } from "@portfolio/gateway";
 import { GrpcMetadataStore } from "@portfolio/metadata";
+import { accessControlFor } from "../auth-config";
 import { ConfigError, loadConfig } from "../config";
 import { runUntilSignalled } from "../lifecycle";
 import { createLogger } from "../logger";
@@ -14,11 +15,13 @@ import { processMetrics } from "../process-metrics";
  *   PORTFOLIO_HOST, PORTFOLIO_PORT  where to listen, as for `portfolio serve`
  *   PORTFOLIO_METADATA_ADDRESS      the metadata service's gRPC host:port, default 127.0.0.1:5001
  *   PORTFOLIO_BLOBS_URL             the blob service's URL, default http://127.0.0.1:5002
- *   PORTFOLIO_LOG_LEVEL and the limits of `portfolio serve`
+ *   PORTFOLIO_LOG_LEVEL, the limits and access control of `portfolio serve`; with
+ *   access control, PORTFOLIO_AUTH_TOKEN_KEY_FILE too, the same for every replica
  */
 export async function gateway(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel).child({ role: "gateway" });
+  const access = await accessControlFor(config.auth);
   const metadata = new GrpcMetadataStore(env.PORTFOLIO_METADATA_ADDRESS || "127.0.0.1:5001", {
     requestId: currentRequestId,
   });
@@ -31,6 +34,8 @@ export async function gateway(env: NodeJS.ProcessEnv = process.env): Promise<voi
     limits: config.limits,
     logger,
     metrics: processMetrics(),
+    access,
+    trustProxy: config.trustProxy,
   });
 
   await app.listen({ host: config.host, port: config.port }).catch(async (error: unknown) => {

@@ -21,10 +21,17 @@ export interface TestRegistry {
   close(): Promise<void>;
 }
 
-export async function startRegistry(env: NodeJS.ProcessEnv = {}): Promise<TestRegistry> {
+/** `logTo` receives every log line (JSON) at info level and above. */
+export async function startRegistry(
+  env: NodeJS.ProcessEnv = {},
+  options: { logTo?: string[] } = {},
+): Promise<TestRegistry> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "portfolio-test-"));
   const config = loadConfig({ PORTFOLIO_PORT: "0", PORTFOLIO_DATA_DIR: dataDir, ...env });
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
+  const { logTo } = options;
+  const logger = logTo
+    ? createLogger("info", { write: (line: string) => logTo.push(line) })
+    : createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
 
   const handle: TestRegistry = {
     url: "",
