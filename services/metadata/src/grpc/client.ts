@@ -1,4 +1,10 @@
-import { type ChannelCredentials, Client, credentials, Metadata } from "@grpc/grpc-js";
+import {
+  type ChannelCredentials,
+  type ChannelOptions,
+  Client,
+  credentials,
+  Metadata,
+} from "@grpc/grpc-js";
 import type {
   BlobRecord,
   Descriptor,
@@ -36,9 +42,22 @@ export interface GrpcMetadataStoreOptions {
   credentials?: ChannelCredentials;
   /** The largest message accepted or sent; 16 MiB unless set, as on the server. */
   maxMessageBytes?: number;
+  /** The wait before reconnecting to a lost service; DEFAULT_RECONNECT_BACKOFF_MS unless set. */
+  reconnectBackoffMs?: { initial: number; max: number };
 }
 
 export const DEFAULT_DEADLINE_MS = 10_000;
+
+/**
+ * After losing the service, grpc-js waits 1 s before reconnecting and 1.6
+ * times longer after each failed attempt, up to 120 s. Meanwhile the channel
+ * is in TRANSIENT_FAILURE, where calls fail at once as unavailable without
+ * trying to connect; so after a metadata outage of a few minutes a gateway
+ * would go on failing every request for up to two minutes once the service
+ * is back. A 5 s ceiling bounds that, at the price of one connection attempt
+ * per gateway every 5 s while the service is down.
+ */
+export const DEFAULT_RECONNECT_BACKOFF_MS = { initial: 1_000, max: 5_000 };
 
 type Methods = typeof metadataV1.MetadataServiceService;
 type Method = keyof Methods;
@@ -62,11 +81,7 @@ export class GrpcMetadataStore implements MetadataStore {
     private readonly options: GrpcMetadataStoreOptions = {},
   ) {
     const channelCredentials = options.credentials ?? credentials.createInsecure();
-    this.client = new Client(
-      address,
-      channelCredentials,
-      messageSizeOptions(options.maxMessageBytes),
-    );
+    this.client = new Client(address, channelCredentials, channelOptions(options));
     this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
   }
 
@@ -188,4 +203,13 @@ export class GrpcMetadataStore implements MetadataStore {
     if (requestId) metadata.set(REQUEST_ID_KEY, requestId);
     return metadata;
   }
+}
+
+function channelOptions(options: GrpcMetadataStoreOptions): ChannelOptions {
+  const backoff = options.reconnectBackoffMs ?? DEFAULT_RECONNECT_BACKOFF_MS;
+  return {
+    ...messageSizeOptions(options.maxMessageBytes),
+    "grpc.initial_reconnect_backoff_ms": backoff.initial,
+    "grpc.max_reconnect_backoff_ms": backoff.max,
+  };
 }
