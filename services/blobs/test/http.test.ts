@@ -5,7 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { BlobServer, FilesystemBlobStorage, HttpBlobStorage } from "@portfolio/blobs";
-import { BackendUnavailableError, BlobUnknownError, digestOf } from "@portfolio/core";
+import {
+  BackendUnavailableError,
+  type BlobStorage,
+  BlobUnknownError,
+  digestOf,
+} from "@portfolio/core";
 import pino from "pino";
 import { bodyOf, readAll } from "./bodies";
 import { describeBlobStorage } from "./driver-suite";
@@ -122,3 +127,60 @@ function requestUnderWay(server: BlobServer, method: string): Promise<void> {
     });
   });
 }
+
+describe("the minimum chunk length over HTTP", () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), "portfolio-blobs-http-"));
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  /** The filesystem driver, declaring the minimum S3 multipart parts have. */
+  async function driverWithMinimum(minimumChunkLength: number | undefined): Promise<BlobStorage> {
+    const driver = await FilesystemBlobStorage.open(root);
+    return new Proxy(driver, {
+      get(target, key) {
+        if (key === "minimumChunkLength") return minimumChunkLength;
+        const value = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
+
+  async function clientOf(storage: BlobStorage) {
+    const server = new BlobServer({ storage, logger: silent });
+    const client = new HttpBlobStorage({ url: await server.listen(0, "127.0.0.1") });
+    return {
+      server,
+      client,
+      async stop() {
+        await client.close();
+        await server.close();
+        await storage.close();
+      },
+    };
+  }
+
+  it("is the service's driver's, from the first answer on, failures included", async () => {
+    const service = await clientOf(await driverWithMinimum(8 * 1024 * 1024));
+    expect(service.client.minimumChunkLength).toBeUndefined();
+
+    await service.client.createUpload(randomUUID());
+    expect(service.client.minimumChunkLength).toBe(8 * 1024 * 1024);
+
+    const other = new HttpBlobStorage({ url: `http://127.0.0.1:${portOf(service.server)}` });
+    await expect(other.read(randomUUID())).rejects.toBeInstanceOf(BlobUnknownError);
+    expect(other.minimumChunkLength).toBe(8 * 1024 * 1024);
+    await other.close();
+    await service.stop();
+  });
+
+  it("is absent when the service's driver takes chunks of any size", async () => {
+    const service = await clientOf(await driverWithMinimum(undefined));
+
+    await service.client.ping();
+
+    expect(service.client.minimumChunkLength).toBeUndefined();
+    await service.stop();
+  });
+});

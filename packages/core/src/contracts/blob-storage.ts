@@ -38,7 +38,9 @@ export interface BlobStorage {
   /**
    * The smallest chunk, except the last, that the backend stores efficiently
    * (S3 multipart parts); the gateway advertises it as OCI-Chunk-Min-Length.
-   * Absent when any chunk size will do.
+   * Absent when any chunk size will do. Storage in another process
+   * (HttpBlobStorage) knows it only once a call has reached that process, so
+   * read it after a call such as createUpload, not before the first one.
    */
   readonly minimumChunkLength?: number;
 

@@ -1,7 +1,13 @@
-import { pipeline } from "node:stream/promises";
 import type { ByteRange } from "@portfolio/core";
 import { putViaUpload } from "../put-via-upload";
-import { type Exchange, optionalCount, requiredText, sendEmpty, sendJson } from "./exchange";
+import {
+  type Exchange,
+  optionalCount,
+  requiredText,
+  sendEmpty,
+  sendJson,
+  sendStream,
+} from "./exchange";
 import { parseRangeHeader } from "./protocol";
 import { PRESIGN_UNSUPPORTED } from "./wire-errors";
 
@@ -13,7 +19,7 @@ export async function readBlob({ storage, name, request, response }: Exchange): 
   response.writeHead(range === undefined ? 200 : 206, {
     "content-type": "application/octet-stream",
   });
-  await pipeline(bytes, response);
+  await sendStream(response, bytes);
 }
 
 /**

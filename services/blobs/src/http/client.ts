@@ -16,6 +16,7 @@ import { parseListingLine } from "./objects";
 import {
   blobPath,
   commitPath,
+  MINIMUM_CHUNK_LENGTH_HEADER,
   OBJECTS_PATH,
   PUT_BLOB_PATH,
   presignPath,
@@ -36,8 +37,6 @@ export interface HttpBlobStorageOptions {
   commitTimeoutMs?: number;
   /** The id of the request being served, sent along so both services log it. */
   requestId?: () => string | undefined;
-  /** What the driver behind the service advertises; see BlobStorage. */
-  minimumChunkLength?: number;
 }
 
 type Call = Omit<Dispatcher.RequestOptions, "origin">;
@@ -56,19 +55,29 @@ const ERROR_BODY_LIMIT = 64 * 1024;
  * torn down and the service rolls the append back.
  */
 export class HttpBlobStorage implements BlobStorage {
-  readonly minimumChunkLength?: number;
   private readonly pool: Pool;
   private readonly uploads = new KeyedSerializer();
   private readonly requestTimeoutMs: number;
   private readonly commitTimeoutMs: number;
   /** False once the service said it cannot presign; its driver does not change while it runs. */
   private presigns = true;
+  private advertisedMinimum: number | undefined;
 
   constructor(private readonly options: HttpBlobStorageOptions) {
     this.pool = new Pool(options.url, { connections: options.connections ?? 64 });
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.commitTimeoutMs = options.commitTimeoutMs ?? 600_000;
-    this.minimumChunkLength = options.minimumChunkLength;
+  }
+
+  /**
+   * The minimum of the driver behind the service, as its last answer gave it
+   * (every answer carries it): unknown until a call has reached the service.
+   * An upload start calls createUpload before the gateway reads this, so even
+   * the first upload advertises it, and a service restarted over another
+   * driver is seen at the next call.
+   */
+  get minimumChunkLength(): number | undefined {
+    return this.advertisedMinimum;
   }
 
   async createUpload(uploadId: string): Promise<void> {
@@ -227,6 +236,7 @@ export class HttpBlobStorage implements BlobStorage {
       .catch((error: unknown) => {
         throw asTransportFailure(error);
       });
+    this.advertisedMinimum = minimumChunkLengthOf(answer.headers);
     if (answer.statusCode < 400) return answer;
 
     throw fromWireError(answer.statusCode, await readErrorBody(answer.body));
@@ -254,6 +264,12 @@ function asTransportFailure(error: unknown): unknown {
     return new BackendUnavailableError("blobs", { cause: error });
   }
   return error;
+}
+
+/** The service's driver's minimum chunk length; undefined when absent or not a positive count. */
+function minimumChunkLengthOf(headers: Dispatcher.ResponseData["headers"]): number | undefined {
+  const value = Number(headers[MINIMUM_CHUNK_LENGTH_HEADER]);
+  return Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
 
 /** The JSON of an error answer, read up to a bound; undefined when it is not JSON. */

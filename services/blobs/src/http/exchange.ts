@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { BlobStorage } from "@portfolio/core";
 import type { Logger } from "pino";
 import type { KeyedSerializer } from "../streams/keyed-serializer";
@@ -25,6 +27,37 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
     "content-length": Buffer.byteLength(json),
   });
   response.end(json);
+}
+
+/**
+ * The storage's stream failed after the response had begun, so the response
+ * could only be cut short; `cause` is the storage's error.
+ */
+export class StorageStreamError extends Error {
+  override name = "StorageStreamError";
+
+  constructor(cause: unknown) {
+    super("storage stream failed mid-body", { cause });
+  }
+}
+
+/**
+ * Pipes `body`, the storage's stream, into a response whose head is written,
+ * with the response's backpressure. Throws StorageStreamError when `body`
+ * fails while the response is still open, and the stream error of the
+ * response when the client has gone away first (`body` is then destroyed).
+ */
+export async function sendStream(response: ServerResponse, body: Readable): Promise<void> {
+  let storageFailed = false;
+  // Attached before pipeline's own listener: the response is still open when the storage failed.
+  body.once("error", () => {
+    storageFailed = !response.destroyed;
+  });
+  try {
+    await pipeline(body, response);
+  } catch (error) {
+    throw storageFailed ? new StorageStreamError(error) : error;
+  }
 }
 
 export function sendEmpty(response: ServerResponse, status = 204): void {

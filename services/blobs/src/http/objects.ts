@@ -1,5 +1,6 @@
+import { Readable } from "node:stream";
 import type { StoredObject } from "@portfolio/core";
-import type { Exchange } from "./exchange";
+import { type Exchange, sendStream } from "./exchange";
 
 /**
  * Streams the driver's listing as NDJSON, one StoredObject a line, honouring
@@ -16,14 +17,12 @@ export async function listObjects({ storage, response }: Exchange): Promise<void
     return;
   }
   response.writeHead(200, { "content-type": "application/x-ndjson" });
-  for await (const object of storage.listObjects()) {
-    if (!response.write(`${JSON.stringify(object)}\n`)) await drained(response);
-  }
-  response.end(`${JSON.stringify({ end: true })}\n`);
+  await sendStream(response, Readable.from(listingLines(storage.listObjects())));
 }
 
-function drained(response: Exchange["response"]): Promise<void> {
-  return new Promise((resolve) => response.once("drain", resolve));
+async function* listingLines(objects: AsyncIterable<StoredObject>): AsyncIterable<string> {
+  for await (const object of objects) yield `${JSON.stringify(object)}\n`;
+  yield `${JSON.stringify({ end: true })}\n`;
 }
 
 /** A listing line back into a StoredObject, or "end" for the end marker. */

@@ -19,11 +19,14 @@ import type { ByteRange } from "@portfolio/core";
  *   GET    /healthz, /readyz               liveness, and the driver's ping     200 or 503
  *   GET    /metrics                        Prometheus text (metrics/)          200
  *
- * Failures answer `{kind, message, ...fields}` (see wire-errors.ts).
+ * Failures answer `{kind, message, ...fields}` (see wire-errors.ts). Every
+ * answer carries the driver's minimum chunk length, when it has one, in
+ * MINIMUM_CHUNK_LENGTH_HEADER, so clients learn it without a call of its own.
  */
 
 export const REQUEST_ID_HEADER = "x-request-id";
 export const UPLOAD_SIZE_HEADER = "x-upload-size";
+export const MINIMUM_CHUNK_LENGTH_HEADER = "x-minimum-chunk-length";
 
 export function uploadPath(uploadId: string): string {
   return `/uploads/${encodeURIComponent(uploadId)}`;

@@ -7,7 +7,8 @@ import { Registry } from "prom-client";
 import { RequestMetrics, type RouteNamer } from "../metrics/request-metrics";
 import { KeyedSerializer } from "../streams/keyed-serializer";
 import { sendJson } from "./exchange";
-import { REQUEST_ID_HEADER } from "./protocol";
+import { MINIMUM_CHUNK_LENGTH_HEADER, REQUEST_ID_HEADER } from "./protocol";
+import { RequestLog } from "./request-log";
 import { findRoute } from "./router";
 import { toWireError } from "./wire-errors";
 
@@ -89,11 +90,18 @@ export class BlobServer {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const nameRoute = this.metrics.track(request, response);
     const log = this.requestLogger(request, response);
+    const requestLog = new RequestLog(request, response, log);
+    const minimum = this.options.storage.minimumChunkLength;
+    if (minimum !== undefined) response.setHeader(MINIMUM_CHUNK_LENGTH_HEADER, minimum);
+
+    let failure: unknown;
     try {
       await this.dispatch(request, response, log, nameRoute);
     } catch (error) {
-      fail(request, response, error, log);
+      failure = error;
+      fail(request, response, error);
     }
+    await requestLog.completed(failure);
   }
 
   private async dispatch(
@@ -127,39 +135,29 @@ export class BlobServer {
     });
   }
 
-  /** A logger bound to the caller's request id, which also logs how the request ended. */
+  /** A logger bound to the caller's request id, which is echoed back. */
   private requestLogger(request: IncomingMessage, response: ServerResponse): Logger {
     const header = request.headers[REQUEST_ID_HEADER];
     const reqId = (Array.isArray(header) ? header[0] : header) || randomUUID();
-    const log = this.options.logger.child({ reqId });
-    const started = performance.now();
     response.setHeader(REQUEST_ID_HEADER, reqId);
-    response.once("close", () => {
-      const { statusCode } = response;
-      const fields = { method: request.method, url: request.url, statusCode };
-      const responseTime = Math.round(performance.now() - started);
-      log[statusCode >= 500 ? "error" : "info"]({ ...fields, responseTime }, "request completed");
-    });
-    return log;
+    return this.options.logger.child({ reqId });
   }
 }
 
 /**
- * Answers a failed request: the one place where errors become statuses. A
- * request whose body was not read to the end closes its connection, so no
- * leftover bytes are taken for the next request. A response already under
- * way, or whose client has gone, can only be cut short.
+ * Answers a failed request: the one place where errors become statuses (the
+ * request's log line tells the error; see RequestLog). A request whose body
+ * was not read to the end closes its connection, so no leftover bytes are
+ * taken for the next request. A response already under way, or whose client
+ * has gone, can only be cut short.
  */
-function fail(request: IncomingMessage, response: ServerResponse, error: unknown, log: Logger) {
+function fail(request: IncomingMessage, response: ServerResponse, error: unknown) {
   if (response.headersSent || response.destroyed) {
-    log.warn({ err: error }, "response cut short");
     response.destroy();
     return;
   }
 
   const wire = toWireError(error);
-  if (wire.status >= 500) log.error({ err: error }, "request failed");
-  else log.info({ kind: wire.body.kind }, "request refused");
   if (!request.complete) response.setHeader("connection", "close");
   sendJson(response, wire.status, wire.body);
 }
