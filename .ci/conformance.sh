@@ -12,7 +12,8 @@
 # any FAIL or Error (or when the suite produced no verdict).
 #
 # Env: CONFORMANCE_TIMEOUT (seconds, default 900), CONFORMANCE_BIN (binary,
-# default `conformance` on PATH or in the CI tool cache).
+# default `conformance` on PATH or in the CI tool cache), CONFORMANCE_LOGIN
+# (user:password, for a registry with access control).
 set -euo pipefail
 
 if (($# != 2)); then
@@ -70,6 +71,10 @@ suite_env=(
   OCI_API_MANIFESTS_DIGEST_HEADER=true
 )
 
+if [[ -n ${CONFORMANCE_LOGIN:-} ]]; then
+  suite_env+=(OCI_USERNAME="${CONFORMANCE_LOGIN%%:*}" OCI_PASSWORD="${CONFORMANCE_LOGIN#*:}")
+fi
+
 # The suite expects an empty registry (it reuses tag names across data sets).
 catalog="$(curl -s -m 10 "http://$registry/v2/_catalog" 2>/dev/null || true)"
 if [[ $catalog == *'"repositories"'* && $catalog != *'"repositories":[]'* && $catalog != *'"repositories": []'* ]]; then
@@ -78,7 +83,7 @@ fi
 
 log "suite: $bin ($(go version -m "$bin" 2>/dev/null | awk '$1 == "mod" { print $3; exit }'))"
 log "registry: http://$registry  results: $results_dir"
-printf '  %s\n' "${suite_env[@]}"
+printf '  %s\n' "${suite_env[@]}" | sed 's/^\(  OCI_PASSWORD=\).*/\1(hidden)/'
 
 # The suite's HTTP client has no timeouts of its own.
 rc=0
