@@ -1,3 +1,4 @@
+export { accessControlFor } from "./auth-config";
 export { ConfigError, loadConfig, type PortfolioConfig } from "./config";
 export { applyConfigFile } from "./config-file";
 export { createConsumers } from "./consumers";

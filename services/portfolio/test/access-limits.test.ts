@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadConfig } from "@portfolio/portfolio";
+import { accessControlFor, loadConfig } from "@portfolio/portfolio";
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from "jose";
 import { as, basic, challengeOf, PASSWORD, tokenFor, writeAccessFile } from "./support/auth";
 import { errorCode, pushImage, startRegistry, type TestRegistry } from "./support/registry";
@@ -204,5 +204,17 @@ describe("configuration", () => {
     expect(() => loadConfig({ PORTFOLIO_AUTH_FILE: path.join(dir, "missing.json") })).toThrow(
       /cannot read PORTFOLIO_AUTH_FILE/,
     );
+  });
+
+  test("gateway replicas must be given the signing key; a given key must be readable", async () => {
+    const { auth } = loadConfig({ PORTFOLIO_AUTH_FILE: await writeAccessFile(dir) });
+    await expect(accessControlFor(auth)).rejects.toThrow(
+      /PORTFOLIO_AUTH_TOKEN_KEY_FILE is required/,
+    );
+    const missing = { ...auth!, signingKeyFile: path.join(dir, "nope.pem") };
+    await expect(accessControlFor(missing)).rejects.toThrow(/cannot read/);
+    await writeFile(path.join(dir, "not-a-key.pem"), "-----BEGIN NONSENSE-----");
+    const garbage = { ...auth!, signingKeyFile: path.join(dir, "not-a-key.pem") };
+    await expect(accessControlFor(garbage)).rejects.toThrow(/access control/);
   });
 });
