@@ -7,12 +7,14 @@ export {
   GrpcMetadataStore,
   type GrpcMetadataStoreOptions,
 } from "./grpc/client";
+export { withGrpcClientMetrics } from "./grpc/client-metrics";
 export {
   METADATA_SERVICE_NAME,
   type MetadataServer,
   type MetadataServerOptions,
   startMetadataServer,
 } from "./grpc/server";
+export { grpcServerMetrics } from "./grpc/server-metrics";
 export {
   type HealthEndpoints,
   type HealthEndpointsOptions,

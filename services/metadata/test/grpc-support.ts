@@ -2,6 +2,7 @@ import { Client, credentials, type ServiceError } from "@grpc/grpc-js";
 import type { MetadataStore } from "@portfolio/core";
 import { metadataV1 } from "@portfolio/proto";
 import pino, { type Logger } from "pino";
+import type { Registry } from "prom-client";
 import { GrpcMetadataStore, type GrpcMetadataStoreOptions, startMetadataServer } from "../src";
 
 /**
@@ -17,10 +18,11 @@ export function storeThat(answer: (method: string) => Promise<unknown>): Metadat
 /** A server on 127.0.0.1 (a free port) over `store`, a client of it, and how to close both. */
 export async function serveOverGrpc(
   store: MetadataStore,
-  options: { logger?: Logger; client?: GrpcMetadataStoreOptions } = {},
+  options: { logger?: Logger; client?: GrpcMetadataStoreOptions; metrics?: Registry } = {},
 ) {
   const logger = options.logger ?? pino({ level: "silent" });
-  const server = await startMetadataServer(store, { address: "127.0.0.1:0", logger });
+  const { metrics } = options;
+  const server = await startMetadataServer(store, { address: "127.0.0.1:0", logger, metrics });
   const client = new GrpcMetadataStore(server.address, options.client);
   return {
     server,

@@ -16,5 +16,14 @@ export {
   type KafkaEventLoopOptions,
 } from "./kafka";
 export { eventFromMessage, MalformedEventError } from "./kafka-message";
+export {
+  type ConsumerMetrics,
+  type ConsumerMetricsOptions,
+  type ConsumerOutcome,
+  consumerLag,
+  type KafkaAdminClient,
+  type PartitionLag,
+  registerConsumerMetrics,
+} from "./metrics";
 export { ReferrersIndexer } from "./referrers-indexer";
 export { subjectOfReferrersTag } from "./tag-schema";

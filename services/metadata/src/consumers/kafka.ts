@@ -1,8 +1,22 @@
-import { type Consumer, type EachMessagePayload, Kafka, logLevel } from "kafkajs";
+import {
+  type Consumer,
+  type EachMessagePayload,
+  Kafka,
+  type KafkaMessage,
+  logLevel,
+} from "kafkajs";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import type { MetadataDatabase } from "../database";
 import { applyOnce, type EventConsumer } from "./consumer";
 import { eventFromMessage, MalformedEventError } from "./kafka-message";
+import {
+  type ConsumerMetrics,
+  type ConsumerOutcome,
+  consumerLag,
+  type KafkaAdminClient,
+  registerConsumerMetrics,
+} from "./metrics";
 
 /** The parts of a kafkajs consumer the loop uses (a fake stands in for it in tests). */
 export type KafkaConsumerClient = Pick<
@@ -15,6 +29,13 @@ export interface KafkaEventLoopOptions {
   logger: Logger;
   /** Where a new consumer group starts: the oldest retained event, by default. */
   fromBeginning?: boolean;
+  /**
+   * When set, the records handled and the group's lag are reported on this
+   * registry (metrics.ts); the lag only with `admin`, which the loop connects
+   * and disconnects with itself.
+   */
+  metrics?: Registry;
+  admin?: KafkaAdminClient;
 }
 
 /** The consumer group of one of our consumers: `portfolio-<name>`. */
@@ -31,14 +52,19 @@ export function consumerGroupOf(consumer: EventConsumer): string {
  * committed past, since no retry can fix it and it would block its partition.
  */
 export class KafkaEventLoop {
+  private readonly metrics: ConsumerMetrics | undefined;
+
   constructor(
     private readonly client: KafkaConsumerClient,
     private readonly database: MetadataDatabase,
     private readonly consumer: EventConsumer,
     private readonly options: KafkaEventLoopOptions,
-  ) {}
+  ) {
+    this.metrics = options.metrics && this.registerMetrics(options.metrics);
+  }
 
   async start(): Promise<void> {
+    await this.options.admin?.connect();
     await this.client.connect();
     await this.client.subscribe({
       topic: this.options.topic,
@@ -51,11 +77,19 @@ export class KafkaEventLoop {
   }
 
   /** Stops fetching, lets the record in hand finish, and leaves the group. */
-  stop(): Promise<void> {
-    return this.client.disconnect();
+  async stop(): Promise<void> {
+    await this.client.disconnect();
+    await this.options.admin?.disconnect();
   }
 
   async handle({ topic, partition, message }: EachMessagePayload): Promise<void> {
+    const outcome = await this.process(partition, message);
+    this.metrics?.processed(outcome);
+    const next = (BigInt(message.offset) + 1n).toString();
+    await this.client.commitOffsets([{ topic, partition, offset: next }]);
+  }
+
+  private async process(partition: number, message: KafkaMessage): Promise<ConsumerOutcome> {
     const logger = this.options.logger;
     try {
       const event = eventFromMessage(message);
@@ -63,15 +97,22 @@ export class KafkaEventLoop {
       if (outcome !== "ignored") {
         logger.debug({ id: event.id, type: event.type, outcome }, "event processed");
       }
+      return outcome;
     } catch (error) {
       if (!(error instanceof MalformedEventError)) throw error;
       logger.error(
         { err: error, partition, offset: message.offset },
         "skipping a malformed record",
       );
+      return "malformed";
     }
-    const next = (BigInt(message.offset) + 1n).toString();
-    await this.client.commitOffsets([{ topic, partition, offset: next }]);
+  }
+
+  private registerMetrics(registry: Registry): ConsumerMetrics {
+    const { admin, topic, logger } = this.options;
+    const group = consumerGroupOf(this.consumer);
+    const lag = admin && (() => consumerLag(admin, group, topic));
+    return registerConsumerMetrics(registry, this.consumer.name, { lag, logger });
   }
 }
 
@@ -80,6 +121,8 @@ export interface KafkaConsumerSettings {
   topic: string;
   clientId?: string;
   logger: Logger;
+  /** When set, the loop's metrics go on this registry, the group's lag read by an admin client. */
+  metrics?: Registry;
 }
 
 /** A loop over a real kafkajs consumer in the group `portfolio-<name>`. */
@@ -106,5 +149,8 @@ export function createKafkaEventLoop(
   return new KafkaEventLoop(client, database, consumer, {
     topic: settings.topic,
     logger: settings.logger,
+    metrics: settings.metrics,
+    // One retry: a scrape waits at most a few seconds for the lag (metrics.ts).
+    admin: settings.metrics && kafka.admin({ retry: { retries: 1 } }),
   });
 }

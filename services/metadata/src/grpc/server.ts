@@ -3,6 +3,8 @@ import type { MetadataStore } from "@portfolio/core";
 import { metadataV1 } from "@portfolio/proto";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { grpcServerMetrics } from "./server-metrics";
 import { metadataService } from "./service";
 import { messageSizeOptions } from "./transport";
 
@@ -15,6 +17,8 @@ export interface MetadataServerOptions {
   logger: Logger;
   /** The largest message accepted or sent; 16 MiB unless set. */
   maxMessageBytes?: number;
+  /** When set, every call is counted and timed on this registry (server-metrics.ts). */
+  metrics?: Registry;
 }
 
 /** A running metadata gRPC server. It does not own the store: whoever opened it closes it. */
@@ -39,7 +43,10 @@ export async function startMetadataServer(
   store: MetadataStore,
   options: MetadataServerOptions,
 ): Promise<MetadataServer> {
-  const server = new Server(messageSizeOptions(options.maxMessageBytes));
+  const server = new Server({
+    ...messageSizeOptions(options.maxMessageBytes),
+    interceptors: options.metrics ? [grpcServerMetrics(options.metrics)] : [],
+  });
   server.addService(metadataV1.MetadataServiceService, metadataService(store, options.logger));
   const health = new HealthImplementation({ "": "SERVING", [METADATA_SERVICE_NAME]: "SERVING" });
   health.addToServer(server);

@@ -1,47 +1,8 @@
-import { EVENT_TYPES, type RegistryEvent } from "@portfolio/core";
-import type { EachMessagePayload, KafkaMessage } from "kafkajs";
+import { EVENT_TYPES } from "@portfolio/core";
 import pino from "pino";
-import {
-  GcFeed,
-  type KafkaConsumerClient,
-  KafkaEventLoop,
-  type MetadataDatabase,
-  openEmbeddedDatabase,
-} from "../../src";
+import { GcFeed, KafkaEventLoop, type MetadataDatabase, openEmbeddedDatabase } from "../../src";
 import { makeTempDir, removeTempDir } from "../helpers";
-import { event } from "./support";
-
-/** A record as the relay writes it (CloudEvents Kafka binding, binary mode). */
-function record(e: RegistryEvent, offset: number): KafkaMessage {
-  return {
-    key: Buffer.from(e.repository),
-    value: Buffer.from(JSON.stringify(e.payload)),
-    headers: { ce_id: e.id, ce_type: e.type, ce_source: e.source, ce_time: e.time },
-    offset: String(offset),
-    timestamp: String(Date.now()),
-    attributes: 0,
-  } as KafkaMessage;
-}
-
-/** Stands in for kafkajs: hands records to eachMessage, records commits. */
-function fakeClient() {
-  const committed: string[] = [];
-  let handler: ((payload: EachMessagePayload) => Promise<void>) | undefined;
-  const client: KafkaConsumerClient = {
-    connect: async () => {},
-    subscribe: async () => {},
-    run: async (config) => {
-      handler = config?.eachMessage;
-    },
-    commitOffsets: async (offsets) => {
-      committed.push(...offsets.map((o) => o.offset));
-    },
-    disconnect: async () => {},
-  };
-  const deliver = (message: KafkaMessage) =>
-    handler!({ topic: "t", partition: 0, message } as EachMessagePayload);
-  return { client, committed, deliver };
-}
+import { event, fakeClient, record } from "./support";
 
 let dir: string;
 let database: MetadataDatabase;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EventPayloads, EventType, RegistryEvent } from "@portfolio/core";
-import type { MetadataDatabase } from "../../src";
+import type { EachMessagePayload, KafkaMessage } from "kafkajs";
+import type { KafkaConsumerClient, MetadataDatabase } from "../../src";
 import { sha256 } from "../helpers";
 
 /** An event as the outbox would carry it, with a fresh id. */
@@ -76,4 +77,36 @@ export class Seed {
 /** The tag under which tag-schema clients list the referrers of `subject`. */
 export function referrersTag(subject: string): string {
   return subject.replace(":", "-");
+}
+
+/** A record as the relay writes it (CloudEvents Kafka binding, binary mode). */
+export function record(e: RegistryEvent, offset: number): KafkaMessage {
+  return {
+    key: Buffer.from(e.repository),
+    value: Buffer.from(JSON.stringify(e.payload)),
+    headers: { ce_id: e.id, ce_type: e.type, ce_source: e.source, ce_time: e.time },
+    offset: String(offset),
+    timestamp: String(Date.now()),
+    attributes: 0,
+  } as KafkaMessage;
+}
+
+/** Stands in for kafkajs: hands records to eachMessage, records commits. */
+export function fakeClient() {
+  const committed: string[] = [];
+  let handler: ((payload: EachMessagePayload) => Promise<void>) | undefined;
+  const client: KafkaConsumerClient = {
+    connect: async () => {},
+    subscribe: async () => {},
+    run: async (config) => {
+      handler = config?.eachMessage;
+    },
+    commitOffsets: async (offsets) => {
+      committed.push(...offsets.map((o) => o.offset));
+    },
+    disconnect: async () => {},
+  };
+  const deliver = (message: KafkaMessage) =>
+    handler!({ topic: "t", partition: 0, message } as EachMessagePayload);
+  return { client, committed, deliver };
 }

@@ -1,12 +1,12 @@
 import { GarbageCollector, registerGcMetrics } from "@portfolio/gc";
 import { startHealthEndpoints } from "@portfolio/metadata";
-import { Registry } from "prom-client";
 import { loadConfig } from "../config";
 import { openGcBackends } from "../gc-backends";
 import { readCollectorTiming, readGcPolicy } from "../gc-config";
 import { runUntilSignalled } from "../lifecycle";
 import { listenAddress } from "../listen";
 import { createLogger } from "../logger";
+import { processMetrics } from "../process-metrics";
 
 /**
  * `portfolio collector`: the garbage collector as its own process. Reviews
@@ -24,7 +24,7 @@ export async function collector(env: NodeJS.ProcessEnv = process.env): Promise<v
   const logger = createLogger(loadConfig(env).logLevel).child({ role: "collector" });
   const policy = readGcPolicy(env);
   const backends = await openGcBackends(env);
-  const registry = new Registry();
+  const registry = processMetrics();
   const metrics = registerGcMetrics(registry, backends.database);
   const gc = new GarbageCollector({
     ...backends,

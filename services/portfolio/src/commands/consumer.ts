@@ -10,6 +10,7 @@ import { readKafkaRelayConfig } from "../kafka-relay";
 import { runUntilSignalled } from "../lifecycle";
 import { listenAddress } from "../listen";
 import { createLogger } from "../logger";
+import { processMetrics } from "../process-metrics";
 
 /**
  * `portfolio consumer <referrers|gc-feed>`: one of the registry's own event
@@ -21,7 +22,8 @@ import { createLogger } from "../logger";
  *   PORTFOLIO_DATABASE_URL           postgres://… (required)
  *   PORTFOLIO_KAFKA_BROKERS          host:port[,host:port…] (required)
  *   PORTFOLIO_KAFKA_TOPIC            default portfolio.events
- *   PORTFOLIO_CONSUMER_HTTP          /healthz and /readyz host:port, default 127.0.0.1:5021
+ *   PORTFOLIO_CONSUMER_HTTP          /healthz, /readyz and /metrics host:port, default
+ *                                    127.0.0.1:5021 (lag, records by outcome, process)
  *   PORTFOLIO_GC_REVIEW_DELAY_HOURS  gc-feed only, default 24
  *   PORTFOLIO_LOG_LEVEL              default info
  *
@@ -47,7 +49,13 @@ export async function consumer(
 
   const database = await openPostgres(databaseUrl);
   const topic = env.PORTFOLIO_KAFKA_TOPIC || DEFAULT_EVENTS_TOPIC;
-  const loop = createKafkaEventLoop(database, effect, { brokers: kafka.brokers, topic, logger });
+  const metrics = processMetrics();
+  const loop = createKafkaEventLoop(database, effect, {
+    brokers: kafka.brokers,
+    topic,
+    logger,
+    metrics,
+  });
   try {
     await loop.start();
   } catch (error) {
@@ -57,6 +65,7 @@ export async function consumer(
   const health = await startHealthEndpoints({
     ...http,
     logger,
+    metrics,
     ready: async () => {
       await database.prisma.$queryRaw`SELECT 1`;
     },

@@ -12,6 +12,7 @@ import { readKafkaRelayConfig, startKafkaRelay } from "../kafka-relay";
 import { runUntilSignalled } from "../lifecycle";
 import { formatListen, type ListenAddress, listenAddress } from "../listen";
 import { createLogger } from "../logger";
+import { processMetrics } from "../process-metrics";
 
 /**
  * `portfolio metadata`: the metadata service as its own process, serving a
@@ -20,6 +21,7 @@ import { createLogger } from "../logger";
  *   PORTFOLIO_DATABASE_URL     postgres://user:password@host:port/database (required)
  *   PORTFOLIO_METADATA_LISTEN  gRPC host:port, default 127.0.0.1:5001 ([::1]:5001 for IPv6)
  *   PORTFOLIO_METADATA_HTTP    /healthz, /readyz and /metrics host:port, default 127.0.0.1:5011
+ *                              (outbox, gRPC calls by method and code, process)
  *   PORTFOLIO_LOG_LEVEL        default info
  *   PORTFOLIO_KAFKA_*          the outbox relay to Kafka, when brokers are set (kafka-relay.ts)
  *
@@ -37,6 +39,7 @@ export async function metadata(env: NodeJS.ProcessEnv = process.env): Promise<vo
   const database = await openPostgres(databaseUrl.href);
   const store = new PrismaMetadataStore(database);
   const metrics = createMetadataMetrics(database);
+  processMetrics(metrics.registry);
   const started = await startServers(
     store,
     formatListen(listen),
@@ -69,7 +72,7 @@ async function startServers(
   logger: Logger,
   metrics: HealthEndpointsOptions["metrics"],
 ) {
-  const server = await startMetadataServer(store, { address, logger });
+  const server = await startMetadataServer(store, { address, logger, metrics });
   try {
     const health = await startHealthEndpoints({
       ...http,

@@ -1,0 +1,77 @@
+import { randomUUID } from "node:crypto";
+import { EVENT_TYPES } from "@portfolio/core";
+import { Kafka, logLevel } from "kafkajs";
+import pino from "pino";
+import { Registry } from "prom-client";
+import {
+  consumerLag,
+  createKafkaEventLoop,
+  GcFeed,
+  type MetadataDatabase,
+  openEmbeddedDatabase,
+  toMessage,
+} from "../../src";
+import { makeTempDir, removeTempDir } from "../helpers";
+import { scrape } from "../metrics-text";
+import { waitFor } from "../outbox/support";
+import { event } from "./support";
+
+const brokers = (process.env.PORTFOLIO_TEST_KAFKA_BROKERS ?? "").split(",").filter(Boolean);
+const describeKafka = brokers.length > 0 ? describe : describe.skip;
+
+describeKafka("consumer metrics on Kafka (PORTFOLIO_TEST_KAFKA_BROKERS)", () => {
+  const kafka = new Kafka({ brokers, clientId: "portfolio-test", logLevel: logLevel.NOTHING });
+  let dir: string;
+  let database: MetadataDatabase;
+
+  beforeAll(async () => {
+    dir = await makeTempDir();
+    database = await openEmbeddedDatabase(dir);
+  });
+
+  afterAll(async () => {
+    await database.close();
+    await removeTempDir(dir);
+  });
+
+  it("reports the records a group has yet to read, then none once the loop has applied them", async () => {
+    const topic = `portfolio.test.${randomUUID()}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    const events = ["a", "b", "c", "d", "e"].map((name) =>
+      event(EVENT_TYPES.blobDeleted, { repository: `lag/${name}`, digest: `sha256:${name}` }),
+    );
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: events.map(toMessage) });
+    await producer.disconnect();
+    const consumer = new GcFeed();
+    const group = `portfolio-${consumer.name}`;
+
+    const before = await consumerLag(admin, group, topic);
+    await admin.disconnect();
+    expect(before.reduce((sum, { lag }) => sum + lag, 0)).toBe(5);
+
+    const registry = new Registry();
+    const logger = pino({ level: "silent" });
+    const loop = createKafkaEventLoop(database, consumer, {
+      brokers,
+      topic,
+      logger,
+      metrics: registry,
+    });
+    await loop.start();
+    try {
+      const applied = () =>
+        scrape(registry, "portfolio_consumer_events_total", { outcome: "applied" });
+      await waitFor(async () => (await applied()) === 5, 30_000);
+      // The offset is committed after the effect: wait for the last commit to reach the broker.
+      const lag = async (partition: string) =>
+        scrape(registry, "portfolio_consumer_lag_events", { consumer: "gc-feed", partition });
+      await waitFor(async () => (await lag("0")) === 0 && (await lag("1")) === 0, 10_000);
+    } finally {
+      await loop.stop();
+    }
+  });
+});

@@ -1,0 +1,147 @@
+import { EVENT_TYPES } from "@portfolio/core";
+import type { KafkaMessage } from "kafkajs";
+import pino from "pino";
+import { Registry } from "prom-client";
+import {
+  consumerLag,
+  GcFeed,
+  type KafkaAdminClient,
+  KafkaEventLoop,
+  type MetadataDatabase,
+  openEmbeddedDatabase,
+  registerConsumerMetrics,
+} from "../../src";
+import { makeTempDir, removeTempDir } from "../helpers";
+import { scrape } from "../metrics-text";
+import { event, fakeClient, record } from "./support";
+
+interface Watermarks {
+  partition: number;
+  low: number;
+  high: number;
+}
+
+/**
+ * Stands in for a kafkajs admin client: the topic's watermarks and the
+ * group's committed offsets (-1: none), as the brokers would answer them.
+ */
+function fakeAdmin(watermarks: Watermarks[], committed: Record<number, number>) {
+  const calls: string[] = [];
+  const admin: KafkaAdminClient = {
+    connect: async () => void calls.push("connect"),
+    disconnect: async () => void calls.push("disconnect"),
+    fetchTopicOffsets: async () =>
+      watermarks.map(({ partition, low, high }) => ({
+        partition,
+        offset: String(high),
+        high: String(high),
+        low: String(low),
+      })),
+    fetchOffsets: async ({ topics }) =>
+      (topics ?? []).map((topic) => ({
+        topic,
+        partitions: Object.entries(committed).map(([partition, offset]) => ({
+          partition: Number(partition),
+          offset: String(offset),
+          metadata: null,
+        })),
+      })),
+  };
+  return { admin, calls };
+}
+
+const logger = pino({ level: "silent" });
+
+describe("consumer lag", () => {
+  it("is the high watermark minus the committed offset, from the low one when none applies", async () => {
+    const { admin } = fakeAdmin(
+      [
+        { partition: 0, low: 0, high: 10 },
+        { partition: 1, low: 2, high: 5 },
+        { partition: 2, low: 4, high: 6 },
+        { partition: 3, low: 0, high: 9 },
+      ],
+      // Partition 1 was never committed on; 2's commit is older than retention.
+      { 0: 7, 1: -1, 2: 1, 3: 9 },
+    );
+
+    const lag = await consumerLag(admin, "portfolio-gc-feed", "t");
+
+    expect(lag).toEqual([
+      { partition: 0, lag: 3 },
+      { partition: 1, lag: 3 },
+      { partition: 2, lag: 2 },
+      { partition: 3, lag: 0 },
+    ]);
+  });
+
+  it("is left out of a scrape when the brokers do not answer in time, the rest still served", async () => {
+    const registry = new Registry();
+    const metrics = registerConsumerMetrics(registry, "gc-feed", {
+      lag: () => new Promise(() => {}),
+      logger,
+      lagTimeoutMs: 50,
+    });
+
+    metrics.processed("applied");
+
+    const text = await registry.metrics();
+    expect(text).not.toMatch(/^portfolio_consumer_lag_events\{/m);
+    expect(await scrape(registry, "portfolio_consumer_events_total", { outcome: "applied" })).toBe(
+      1,
+    );
+  });
+});
+
+describe("the Kafka loop's metrics", () => {
+  let dir: string;
+  let database: MetadataDatabase;
+  beforeAll(async () => {
+    dir = await makeTempDir();
+    database = await openEmbeddedDatabase(dir);
+  });
+  afterAll(async () => {
+    await database.close();
+    await removeTempDir(dir);
+  });
+
+  it("count records by outcome and report the group's lag per partition", async () => {
+    const { client, deliver } = fakeClient();
+    const { admin, calls } = fakeAdmin(
+      [
+        { partition: 0, low: 0, high: 12 },
+        { partition: 1, low: 0, high: 4 },
+      ],
+      { 0: 9 },
+    );
+    const registry = new Registry();
+    const loop = new KafkaEventLoop(client, database, new GcFeed(), {
+      topic: "t",
+      logger,
+      metrics: registry,
+      admin,
+    });
+    await loop.start();
+    const deleted = event(EVENT_TYPES.blobDeleted, { repository: "m/a", digest: "sha256:m" });
+    const created = event(EVENT_TYPES.repositoryCreated, { repository: "m/a" });
+
+    await deliver(record(deleted, 7));
+    await deliver(record(deleted, 7));
+    await deliver(record(created, 8));
+    const headless = { ...record(deleted, 9), headers: { ce_type: EVENT_TYPES.blobDeleted } };
+    await deliver(headless as KafkaMessage);
+
+    const events = (outcome: string) =>
+      scrape(registry, "portfolio_consumer_events_total", { consumer: "gc-feed", outcome });
+    expect(await events("applied")).toBe(1);
+    expect(await events("duplicate")).toBe(1);
+    expect(await events("ignored")).toBe(1);
+    expect(await events("malformed")).toBe(1);
+    const lag = (partition: string) =>
+      scrape(registry, "portfolio_consumer_lag_events", { consumer: "gc-feed", partition });
+    expect(await lag("0")).toBe(3);
+    expect(await lag("1")).toBe(4);
+    await loop.stop();
+    expect(calls).toEqual(["connect", "disconnect"]);
+  });
+});
