@@ -1,8 +1,10 @@
 import type { Logger } from "pino";
+import { stopTracing } from "./tracing";
 
 /**
  * Stops gracefully on SIGTERM or SIGINT: `close` stops taking work and lets
- * what is in flight finish; a second signal exits at once.
+ * what is in flight finish; the spans still buffered are sent (when tracing
+ * is on) before the process exits. A second signal exits at once.
  */
 export function runUntilSignalled(logger: Logger, close: () => Promise<void>): void {
   let stopping = false;
@@ -10,11 +12,12 @@ export function runUntilSignalled(logger: Logger, close: () => Promise<void>): v
     if (stopping) process.exit(1);
     stopping = true;
     logger.info({ signal }, "shutting down");
+    const exit = (code: number) => stopTracing().finally(() => process.exit(code));
     close().then(
-      () => process.exit(0),
+      () => exit(0),
       (error: unknown) => {
         logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
+        return exit(1);
       },
     );
   };

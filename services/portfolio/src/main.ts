@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First, so that tracing (when it is on) instruments the modules the commands load.
+import "./start-tracing";
 import { hashPassword, robotSecret } from "./commands/accounts";
 import { blobs } from "./commands/blobs";
 import { collector } from "./commands/collector";
@@ -9,6 +11,7 @@ import { metadata } from "./commands/metadata";
 import { serve } from "./commands/serve";
 import { ConfigError } from "./config";
 import { applyConfigFile } from "./config-file";
+import { stopTracing } from "./tracing";
 
 /** The `portfolio` command. Each subcommand is one process role. */
 const COMMANDS: Record<string, { run: () => Promise<void>; help: string }> = {
@@ -57,5 +60,5 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   } else {
     process.stderr.write(`portfolio: ${error instanceof Error ? error.stack : String(error)}\n`);
   }
-  process.exit(1);
+  void stopTracing().finally(() => process.exit(1));
 });
