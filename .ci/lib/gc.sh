@@ -78,6 +78,15 @@ gc_metrics_count() {
     grep -E '^portfolio_gc_reclaimed_objects_total\{kind="blob"\} [1-9]'
 }
 
+# grpc_calls_counted: the gateway counts its calls to the metadata service, and
+# the metadata service counts them too (FindBlob answered OK, at least once).
+grpc_calls_counted() {
+  curl -s "http://$REGISTRY_ADDR/metrics" |
+    grep -E '^portfolio_grpc_client_handled_total\{.*method="FindBlob".*code="OK".*\} [1-9]'
+  curl -s "http://127.0.0.1:$SPLIT_HTTP_PORT/metrics" |
+    grep -E '^portfolio_grpc_server_handled_total\{.*method="FindBlob".*code="OK".*\} [1-9]'
+}
+
 gc_layer_of() { # gc_layer_of REFERENCE INDEX: the digest of the image's INDEXth layer
   crane manifest "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['layers'][$2]['digest'])"
 }
@@ -109,6 +118,7 @@ run_gc() {
     bash "$repo/.ci/conformance.sh" "$REGISTRY_ADDR" "$work/conformance-gc"
   gc_check "real clients pass with the collector running" bash "$repo/.ci/clients.sh" "$REGISTRY_ADDR"
   gc_check "the collector is still running" kill -0 "${started_pgids[-1]}"
+  gc_check "gRPC calls are counted by the gateway and the metadata service" grpc_calls_counted
   rm -rf "$tmp"
   echo "gc: $gc_passed passed, $gc_failed failed"
   ((gc_failed == 0))

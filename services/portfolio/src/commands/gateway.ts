@@ -1,6 +1,6 @@
 import { HttpBlobStorage } from "@portfolio/blobs";
 import { buildGateway, currentRequestId } from "@portfolio/gateway";
-import { GrpcMetadataStore } from "@portfolio/metadata";
+import { GrpcMetadataStore, withGrpcClientMetrics } from "@portfolio/metadata";
 import { accessControlFor } from "../auth-config";
 import { ConfigError, loadConfig } from "../config";
 import { runUntilSignalled } from "../lifecycle";
@@ -22,9 +22,13 @@ export async function gateway(env: NodeJS.ProcessEnv = process.env): Promise<voi
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel).child({ role: "gateway" });
   const access = await accessControlFor(config.auth);
-  const metadata = new GrpcMetadataStore(env.PORTFOLIO_METADATA_ADDRESS || "127.0.0.1:5001", {
-    requestId: currentRequestId,
-  });
+  const metrics = processMetrics();
+  const metadata = withGrpcClientMetrics(
+    new GrpcMetadataStore(env.PORTFOLIO_METADATA_ADDRESS || "127.0.0.1:5001", {
+      requestId: currentRequestId,
+    }),
+    metrics,
+  );
   const storage = new HttpBlobStorage({
     url: blobsUrl(env.PORTFOLIO_BLOBS_URL || "http://127.0.0.1:5002"),
     requestId: currentRequestId,
@@ -33,7 +37,7 @@ export async function gateway(env: NodeJS.ProcessEnv = process.env): Promise<voi
     backends: { metadata, storage },
     limits: config.limits,
     logger,
-    metrics: processMetrics(),
+    metrics,
     access,
     trustProxy: config.trustProxy,
   });
