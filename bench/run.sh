@@ -7,13 +7,17 @@
 #   - Portfolio's split deployment: `portfolio metadata`, `portfolio blobs`
 #     (on S3) and `portfolio gateway`, three processes;
 #   - Portfolio's embedded default, `portfolio serve` (PGlite + filesystem);
-#   - Debian's docker-registry (Distribution 2.8), filesystem storage.
+#   - Debian's docker-registry (Distribution 2.8), filesystem storage, and a
+#     second one on the same S3 server as the split deployment.
 # Then runs the client (bench/src/main.ts), which prints a table and writes
 # bench/results/latest.json. Everything started is stopped on exit, Ctrl-C
 # included, and the temporary folders are removed.
 #
 # Environment: BENCH_ROUNDS (default 5), BENCH_SMALL_COUNT (200),
-# BENCH_SMALL_CONCURRENCY (8), BENCH_LARGE_MIB (1024), BENCH_SKIP_BUILD=1 to
+# BENCH_SMALL_CONCURRENCY (8), BENCH_LARGE_MIB (1024), BENCH_REDIRECT=1 to let
+# both registries on S3 answer blob GETs with a redirect to a presigned URL (as
+# in production; off by default, so that pulls measure the registries' own
+# streaming), BENCH_SKIP_BUILD=1 to
 # reuse the existing dist/ folders, BENCH_KEEP_LOGS=1 to keep the temp folder,
 # BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") for every
 # Portfolio process: they exit through process.exit on SIGTERM, so profiles get written.
@@ -121,6 +125,9 @@ say "versitygw at $PORTFOLIO_TEST_S3_ENDPOINT, pid $versitygw_pid"
 # Logs at warn for all Portfolio processes, as Distribution's access log is off below.
 export PORTFOLIO_LOG_LEVEL=warn AWS_EC2_METADATA_DISABLED=true
 
+redirect=false
+[[ ${BENCH_REDIRECT:-} == 1 ]] && redirect=true
+
 # ---------------------------------------------------------- split deployment
 grpc_port="$(free_port)" health_port="$(free_port)" blobs_port="$(free_port)"
 gateway_port="$(free_port)"
@@ -137,6 +144,7 @@ PORTFOLIO_STORAGE=s3 PORTFOLIO_S3_ENDPOINT="$PORTFOLIO_TEST_S3_ENDPOINT" \
 blobs_pid=$SPAWNED
 PORTFOLIO_PORT="$gateway_port" PORTFOLIO_METADATA_ADDRESS="127.0.0.1:$grpc_port" \
   PORTFOLIO_BLOBS_URL="http://127.0.0.1:$blobs_port" \
+  PORTFOLIO_BLOB_REDIRECT="$redirect" \
   spawn gateway node "${node_flags[@]}" "$main_js" gateway
 gateway_pid=$SPAWNED
 wait_ready "http://127.0.0.1:$gateway_port/readyz" "$gateway_pid"
@@ -176,6 +184,41 @@ distribution_pid=$SPAWNED
 wait_ready "http://127.0.0.1:$distribution_port/v2/" "$distribution_pid"
 say "distribution ready: 127.0.0.1:$distribution_port ($(docker-registry --version))"
 
+# The same Distribution on the same S3 server as the split deployment, its
+# like-for-like peer, with storage redirects as Portfolio's are in this run.
+distribution_s3_port="$(free_port)"
+cat >"$work/distribution-s3.yml" <<YAML
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  s3:
+    accesskey: $PORTFOLIO_TEST_S3_ACCESS_KEY
+    secretkey: $PORTFOLIO_TEST_S3_SECRET_KEY
+    region: us-east-1
+    regionendpoint: $PORTFOLIO_TEST_S3_ENDPOINT
+    bucket: $PORTFOLIO_TEST_S3_BUCKET
+    rootdirectory: /distribution
+    secure: false
+    v4auth: true
+  cache:
+    blobdescriptor: inmemory
+  delete:
+    enabled: true
+  redirect:
+    disable: $([[ $redirect == true ]] && echo false || echo true)
+http:
+  addr: 127.0.0.1:$distribution_s3_port
+YAML
+# aws-sdk-go v1 refuses to start when AWS_CA_BUNDLE is set and its transport is
+# Distribution's own (LoadCustomCABundleError); this S3 server is plain HTTP anyway.
+spawn distribution-s3 env -u AWS_CA_BUNDLE docker-registry serve "$work/distribution-s3.yml"
+distribution_s3_pid=$SPAWNED
+wait_ready "http://127.0.0.1:$distribution_s3_port/v2/" "$distribution_s3_pid"
+say "distribution on S3 ready: 127.0.0.1:$distribution_s3_port"
+
 # -------------------------------------------------------------------- client
 postmaster_pid="$(head -n 1 "$work/pg/pgdata/postmaster.pid")"
 cat >"$work/targets.json" <<JSON
@@ -185,7 +228,9 @@ cat >"$work/targets.json" <<JSON
     { "name": "portfolio-split", "url": "http://127.0.0.1:$gateway_port",
       "processes": { "gateway": $gateway_pid, "blobs": $blobs_pid, "metadata": $metadata_pid,
                      "versitygw": $versitygw_pid },
-      "postgres": $postmaster_pid },
+      "postgres": $postmaster_pid, "peer": "distribution-s3" },
+    { "name": "distribution-s3", "url": "http://127.0.0.1:$distribution_s3_port",
+      "processes": { "registry": $distribution_s3_pid, "versitygw": $versitygw_pid } },
     { "name": "distribution", "url": "http://127.0.0.1:$distribution_port",
       "processes": { "registry": $distribution_pid } },
     { "name": "portfolio-embedded", "url": "http://127.0.0.1:$embedded_port",

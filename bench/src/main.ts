@@ -19,6 +19,8 @@ interface Target extends ProcessSet {
   name: string;
   url: string;
   client: OciClient;
+  /** The peer on the same kind of storage, compared like for like. */
+  peer?: string;
 }
 
 interface Measurement {
@@ -32,13 +34,20 @@ interface Measurement {
 
 const WORKLOADS = ["push 1MiB", "pull 1MiB", "push 1GiB", "pull 1GiB"] as const;
 type Workload = (typeof WORKLOADS)[number];
+/** Distribution on its filesystem driver: every other registry is compared with it. */
 const BASELINE = "distribution";
+
+function isDistribution(name: string): boolean {
+  return name.startsWith("distribution");
+}
 
 const settings = {
   rounds: envInt("BENCH_ROUNDS", 5),
   smallCount: envInt("BENCH_SMALL_COUNT", 200),
   concurrency: envInt("BENCH_SMALL_CONCURRENCY", 8),
   largeBytes: envInt("BENCH_LARGE_MIB", 1024) * MiB,
+  /** Whether the registries on S3 answered blob GETs with presigned redirects (bench/run.sh). */
+  redirect: process.env.BENCH_REDIRECT === "1",
 };
 
 async function main([targetsFile, outFile]: string[]): Promise<void> {
@@ -149,27 +158,35 @@ function summarise(
 ) {
   const of = (workload: Workload, registry: string) =>
     measurements.filter((m) => m.workload === workload && m.registry === registry);
+  type Ratio = { median: number; min: number; max: number };
+  /** Per-round ratios, each against the baseline measured in the same round. */
+  const ratioAgainst = (workload: Workload, name: string, baseline: string): Ratio => {
+    const perRound = of(workload, name).flatMap((m) => {
+      const base = of(workload, baseline).find((b) => b.round === m.round);
+      return base ? [m.mbps / base.mbps] : [];
+    });
+    return {
+      median: round(median(perRound)),
+      min: round(Math.min(...perRound)),
+      max: round(Math.max(...perRound)),
+    };
+  };
   const throughput: Record<string, Record<string, number>> = {};
-  const ratios: Record<string, Record<string, { median: number; min: number; max: number }>> = {};
+  const ratios: Record<string, Record<string, Ratio>> = {};
+  const peerRatios: Record<string, Record<string, Ratio>> = {};
   for (const workload of WORKLOADS) {
-    throughput[workload] = {};
-    ratios[workload] = {};
+    const mbps: Record<string, number> = {};
+    const vsBaseline: Record<string, Ratio> = {};
+    const vsPeer: Record<string, Ratio> = {};
     for (const target of targets) {
-      (throughput[workload] as Record<string, number>)[target.name] = median(
-        of(workload, target.name).map((m) => m.mbps),
-      );
-      if (target.name === BASELINE) continue;
-      // Per-round ratios, each against the baseline measured in the same round.
-      const perRound = of(workload, target.name).flatMap((m) => {
-        const base = of(workload, BASELINE).find((b) => b.round === m.round);
-        return base ? [m.mbps / base.mbps] : [];
-      });
-      (ratios[workload] as Record<string, unknown>)[target.name] = {
-        median: round(median(perRound)),
-        min: round(Math.min(...perRound)),
-        max: round(Math.max(...perRound)),
-      };
+      mbps[target.name] = median(of(workload, target.name).map((m) => m.mbps));
+      if (isDistribution(target.name)) continue;
+      vsBaseline[target.name] = ratioAgainst(workload, target.name, BASELINE);
+      if (target.peer) vsPeer[target.name] = ratioAgainst(workload, target.name, target.peer);
     }
+    throughput[workload] = mbps;
+    ratios[workload] = vsBaseline;
+    peerRatios[workload] = vsPeer;
   }
 
   // Peak RSS over all rounds and CPU-s per GB (median), per process, per 1 GiB workload.
@@ -197,23 +214,33 @@ function summarise(
     }
     processes[target.name] = perProcess;
   }
-  return { throughputMBps: throughput, ratiosVsDistribution: ratios, processes };
+  return {
+    throughputMBps: throughput,
+    ratiosVsDistribution: ratios,
+    ratiosVsPeer: peerRatios,
+    processes,
+  };
 }
 
 function printReport(targets: Target[], record: ReturnType<typeof summarise>) {
   const names = targets.map((t) => t.name);
-  const others = names.filter((n) => n !== BASELINE);
-  const header = ["MB/s (median)", ...names, ...others.map((n) => `${short(n)}/dist (min-max)`)];
+  const others = names.filter((n) => !isDistribution(n));
+  const peered = targets.filter((t) => t.peer !== undefined);
+  const header = [
+    "MB/s (median)",
+    ...names,
+    ...others.map((n) => `${short(n)}/dist (min-max)`),
+    ...peered.map((t) => `${short(t.name)}/${short(t.peer ?? "")} (min-max)`),
+  ];
+  const shown = (r: { median: number; min: number; max: number } | undefined) =>
+    r ? `${r.median.toFixed(2)} (${r.min.toFixed(2)}-${r.max.toFixed(2)})` : "-";
   const rows = WORKLOADS.map((workload) => {
     const mbps = record.throughputMBps[workload] ?? {};
-    const ratio = record.ratiosVsDistribution[workload] ?? {};
     return [
       workload,
       ...names.map((n) => (mbps[n] ?? Number.NaN).toFixed(0)),
-      ...others.map((n) => {
-        const r = ratio[n];
-        return r ? `${r.median.toFixed(2)} (${r.min.toFixed(2)}-${r.max.toFixed(2)})` : "-";
-      }),
+      ...others.map((n) => shown(record.ratiosVsDistribution[workload]?.[n])),
+      ...peered.map((t) => shown(record.ratiosVsPeer[workload]?.[t.name])),
     ];
   });
   process.stdout.write(`\n${table([header, ...rows])}\n\n`);
@@ -239,7 +266,7 @@ function printReport(targets: Target[], record: ReturnType<typeof summarise>) {
 }
 
 function short(name: string): string {
-  return name.replace("portfolio-", "");
+  return name.replace("portfolio-", "").replace("distribution", "dist");
 }
 
 function envInt(name: string, fallback: number): number {

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { Pool } from "undici";
+import { Pool, request } from "undici";
 
 /** The blob push and pull calls of the OCI Distribution API, for one registry. */
 export class OciClient {
@@ -76,12 +76,20 @@ export class OciClient {
     });
   }
 
-  /** GETs a blob, consuming it, and answers the number of bytes received. */
+  /**
+   * GETs a blob, consuming it, and answers the number of bytes received. A
+   * redirect (to presigned storage) is followed, as clients do.
+   */
   async pull(repository: string, digest: string): Promise<number> {
-    const answer = await this.pool.request({
+    let answer = await this.pool.request({
       method: "GET",
       path: `/v2/${repository}/blobs/${digest}`,
     });
+    const location = header(answer, "location");
+    if (answer.statusCode >= 300 && answer.statusCode < 400 && location !== undefined) {
+      await answer.body.dump();
+      answer = await request(new URL(location, this.base), { bodyTimeout: 600_000 });
+    }
     if (answer.statusCode !== 200) {
       const text = await answer.body.text();
       throw new Error(`GET blob: ${answer.statusCode} ${text.slice(0, 300)}`);
