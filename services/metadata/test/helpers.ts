@@ -166,3 +166,24 @@ export function manifestPut(
     ...extra,
   };
 }
+
+/**
+ * A PGlite database in a temp dir for the suite (or `describe` block) this
+ * is called in: opened before its tests, closed and removed after them.
+ */
+export function useEmbeddedDatabase(): () => MetadataDatabase {
+  let dir: string;
+  let database: MetadataDatabase | undefined;
+  beforeAll(async () => {
+    dir = await makeTempDir();
+    database = await openEmbeddedDatabase(dir);
+  });
+  afterAll(async () => {
+    await database?.close();
+    await removeTempDir(dir);
+  });
+  return () => {
+    if (!database) throw new Error("the database opens in beforeAll; use it inside a test");
+    return database;
+  };
+}

@@ -1,12 +1,7 @@
 import { EVENT_TYPES, type EventType } from "@portfolio/core";
-import {
-  applyOnce,
-  type EventConsumer,
-  type MetadataDatabase,
-  openEmbeddedDatabase,
-} from "../../src";
+import { applyOnce, type EventConsumer } from "../../src";
 import type { Db } from "../../src/sql";
-import { makeTempDir, removeTempDir } from "../helpers";
+import { useEmbeddedDatabase } from "../helpers";
 import { event } from "./support";
 
 /** Counts its applications in memory and leaves a row per application. */
@@ -31,34 +26,25 @@ class CountingConsumer implements EventConsumer {
   }
 }
 
-let dir: string;
-let database: MetadataDatabase;
-beforeAll(async () => {
-  dir = await makeTempDir();
-  database = await openEmbeddedDatabase(dir);
-});
-afterAll(async () => {
-  await database.close();
-  await removeTempDir(dir);
-});
+const database = useEmbeddedDatabase();
 
 const deleted = () =>
   event(EVENT_TYPES.tagDeleted, { repository: "r", tag: "v1", digest: "sha256:0" });
 
 async function effectRows(): Promise<number> {
-  return database.prisma.gcCandidate.count({ where: { kind: "test" } });
+  return database().prisma.gcCandidate.count({ where: { kind: "test" } });
 }
 
 describe("applyOnce", () => {
-  beforeEach(() => database.prisma.gcCandidate.deleteMany({ where: { kind: "test" } }));
+  beforeEach(() => database().prisma.gcCandidate.deleteMany({ where: { kind: "test" } }));
 
   it("applies an event once however often it is delivered", async () => {
     const consumer = new CountingConsumer();
     const once = deleted();
 
-    expect(await applyOnce(database, consumer, once)).toBe("applied");
-    expect(await applyOnce(database, consumer, once)).toBe("duplicate");
-    expect(await applyOnce(database, consumer, { ...once })).toBe("duplicate");
+    expect(await applyOnce(database(), consumer, once)).toBe("applied");
+    expect(await applyOnce(database(), consumer, once)).toBe("duplicate");
+    expect(await applyOnce(database(), consumer, { ...once })).toBe("duplicate");
 
     expect(consumer.applied).toBe(1);
     expect(await effectRows()).toBe(1);
@@ -69,7 +55,7 @@ describe("applyOnce", () => {
     const once = deleted();
 
     const outcomes = await Promise.all(
-      Array.from({ length: 5 }, () => applyOnce(database, consumer, once)),
+      Array.from({ length: 5 }, () => applyOnce(database(), consumer, once)),
     );
 
     expect(outcomes.filter((o) => o === "applied")).toHaveLength(1);
@@ -82,10 +68,10 @@ describe("applyOnce", () => {
     const once = deleted();
     consumer.failNext = true;
 
-    await expect(applyOnce(database, consumer, once)).rejects.toThrow("crashed mid-effect");
+    await expect(applyOnce(database(), consumer, once)).rejects.toThrow("crashed mid-effect");
     expect(await effectRows()).toBe(0);
 
-    expect(await applyOnce(database, consumer, once)).toBe("applied");
+    expect(await applyOnce(database(), consumer, once)).toBe("applied");
     expect(await effectRows()).toBe(1);
   });
 
@@ -94,16 +80,16 @@ describe("applyOnce", () => {
     const second = Object.assign(new CountingConsumer(), { name: "other" });
     const once = deleted();
 
-    expect(await applyOnce(database, first, once)).toBe("applied");
-    expect(await applyOnce(database, second, once)).toBe("applied");
+    expect(await applyOnce(database(), first, once)).toBe("applied");
+    expect(await applyOnce(database(), second, once)).toBe("applied");
   });
 
   it("ignores events the consumer does not handle, leaving no marker", async () => {
     const consumer = new CountingConsumer();
     const pushed = event(EVENT_TYPES.repositoryCreated, { repository: "r" });
 
-    expect(await applyOnce(database, consumer, pushed)).toBe("ignored");
-    const markers = await database.prisma.processedEvent.count({ where: { eventId: pushed.id } });
+    expect(await applyOnce(database(), consumer, pushed)).toBe("ignored");
+    const markers = await database().prisma.processedEvent.count({ where: { eventId: pushed.id } });
     expect(markers).toBe(0);
   });
 });

@@ -1,24 +1,15 @@
 import { EVENT_TYPES } from "@portfolio/core";
 import pino from "pino";
-import { GcFeed, KafkaEventLoop, type MetadataDatabase, openEmbeddedDatabase } from "../../src";
-import { makeTempDir, removeTempDir } from "../helpers";
+import { GcFeed, KafkaEventLoop } from "../../src";
+import { useEmbeddedDatabase } from "../helpers";
 import { event, fakeClient, record } from "./support";
 
-let dir: string;
-let database: MetadataDatabase;
-beforeAll(async () => {
-  dir = await makeTempDir();
-  database = await openEmbeddedDatabase(dir);
-});
-afterAll(async () => {
-  await database.close();
-  await removeTempDir(dir);
-});
+const database = useEmbeddedDatabase();
 
 describe("the Kafka loop", () => {
   it("commits each offset after the effect, and applies a redelivered record once", async () => {
     const { client, committed, deliver } = fakeClient();
-    const loop = new KafkaEventLoop(client, database, new GcFeed(), {
+    const loop = new KafkaEventLoop(client, database(), new GcFeed(), {
       topic: "t",
       logger: pino({ level: "silent" }),
     });
@@ -31,7 +22,7 @@ describe("the Kafka loop", () => {
     await deliver({ ...record(deleted, 8), headers: { ce_type: EVENT_TYPES.blobDeleted } });
 
     expect(committed).toEqual(["8", "8", "9"]);
-    expect(await database.prisma.gcCandidate.count({ where: { digest: "sha256:k" } })).toBe(1);
+    expect(await database().prisma.gcCandidate.count({ where: { digest: "sha256:k" } })).toBe(1);
     await loop.stop();
   });
 
@@ -39,17 +30,17 @@ describe("the Kafka loop", () => {
     const { client, committed, deliver } = fakeClient();
     const failing = Object.assign(new GcFeed(), {
       apply: async () => {
-        throw new Error("database down");
+        throw new Error("database() down");
       },
     });
-    const loop = new KafkaEventLoop(client, database, failing, {
+    const loop = new KafkaEventLoop(client, database(), failing, {
       topic: "t",
       logger: pino({ level: "silent" }),
     });
     await loop.start();
     const deleted = event(EVENT_TYPES.blobDeleted, { repository: "k/b", digest: "sha256:b" });
 
-    await expect(deliver(record(deleted, 3))).rejects.toThrow("database down");
+    await expect(deliver(record(deleted, 3))).rejects.toThrow("database() down");
     expect(committed).toEqual([]);
   });
 });

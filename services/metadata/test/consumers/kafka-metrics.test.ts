@@ -3,15 +3,8 @@ import { EVENT_TYPES } from "@portfolio/core";
 import { Kafka, logLevel } from "kafkajs";
 import pino from "pino";
 import { Registry } from "prom-client";
-import {
-  consumerLag,
-  createKafkaEventLoop,
-  GcFeed,
-  type MetadataDatabase,
-  openEmbeddedDatabase,
-  toMessage,
-} from "../../src";
-import { makeTempDir, removeTempDir } from "../helpers";
+import { consumerLag, createKafkaEventLoop, GcFeed, toMessage } from "../../src";
+import { useEmbeddedDatabase } from "../helpers";
 import { scrape } from "../metrics-text";
 import { waitFor } from "../outbox/support";
 import { event } from "./support";
@@ -21,18 +14,7 @@ const describeKafka = brokers.length > 0 ? describe : describe.skip;
 
 describeKafka("consumer metrics on Kafka (PORTFOLIO_TEST_KAFKA_BROKERS)", () => {
   const kafka = new Kafka({ brokers, clientId: "portfolio-test", logLevel: logLevel.NOTHING });
-  let dir: string;
-  let database: MetadataDatabase;
-
-  beforeAll(async () => {
-    dir = await makeTempDir();
-    database = await openEmbeddedDatabase(dir);
-  });
-
-  afterAll(async () => {
-    await database.close();
-    await removeTempDir(dir);
-  });
+  const database = useEmbeddedDatabase();
 
   it("reports the records a group has yet to read, then none once the loop has applied them", async () => {
     const topic = `portfolio.test.${randomUUID()}`;
@@ -55,7 +37,7 @@ describeKafka("consumer metrics on Kafka (PORTFOLIO_TEST_KAFKA_BROKERS)", () => 
 
     const registry = new Registry();
     const logger = pino({ level: "silent" });
-    const loop = createKafkaEventLoop(database, consumer, {
+    const loop = createKafkaEventLoop(database(), consumer, {
       brokers,
       topic,
       logger,

@@ -7,11 +7,9 @@ import {
   GcFeed,
   type KafkaAdminClient,
   KafkaEventLoop,
-  type MetadataDatabase,
-  openEmbeddedDatabase,
   registerConsumerMetrics,
 } from "../../src";
-import { makeTempDir, removeTempDir } from "../helpers";
+import { useEmbeddedDatabase } from "../helpers";
 import { scrape } from "../metrics-text";
 import { event, fakeClient, record } from "./support";
 
@@ -94,16 +92,7 @@ describe("consumer lag", () => {
 });
 
 describe("the Kafka loop's metrics", () => {
-  let dir: string;
-  let database: MetadataDatabase;
-  beforeAll(async () => {
-    dir = await makeTempDir();
-    database = await openEmbeddedDatabase(dir);
-  });
-  afterAll(async () => {
-    await database.close();
-    await removeTempDir(dir);
-  });
+  const database = useEmbeddedDatabase();
 
   it("count records by outcome and report the group's lag per partition", async () => {
     const { client, deliver } = fakeClient();
@@ -115,7 +104,7 @@ describe("the Kafka loop's metrics", () => {
       { 0: 9 },
     );
     const registry = new Registry();
-    const loop = new KafkaEventLoop(client, database, new GcFeed(), {
+    const loop = new KafkaEventLoop(client, database(), new GcFeed(), {
       topic: "t",
       logger,
       metrics: registry,

@@ -3,13 +3,8 @@ import { createServer } from "node:net";
 import { EVENT_TYPES } from "@portfolio/core";
 import { type IHeaders, Kafka, logLevel } from "kafkajs";
 import pino from "pino";
-import {
-  KafkaEventPublisher,
-  type MetadataDatabase,
-  OutboxRelay,
-  openEmbeddedDatabase,
-} from "../../src";
-import { makeTempDir, removeTempDir } from "../helpers";
+import { KafkaEventPublisher, OutboxRelay } from "../../src";
+import { useEmbeddedDatabase } from "../helpers";
 import { waitFor, writeEvents } from "./support";
 
 const brokers = (process.env.PORTFOLIO_TEST_KAFKA_BROKERS ?? "").split(",").filter(Boolean);
@@ -59,33 +54,22 @@ async function closedPort(): Promise<number> {
 }
 
 describeKafka("outbox relay to Kafka (PORTFOLIO_TEST_KAFKA_BROKERS)", () => {
-  let dir: string;
-  let database: MetadataDatabase;
+  const database = useEmbeddedDatabase();
 
-  beforeAll(async () => {
-    dir = await makeTempDir();
-    database = await openEmbeddedDatabase(dir);
-  });
-
-  afterAll(async () => {
-    await database.close();
-    await removeTempDir(dir);
-  });
-
-  beforeEach(() => database.prisma.$executeRaw`TRUNCATE outbox_event`);
+  beforeEach(() => database().prisma.$executeRaw`TRUNCATE outbox_event`);
 
   it("delivers every event keyed by repository, JSON value, CloudEvents headers, in order", async () => {
     const topic = `portfolio.test.${randomUUID()}`;
-    const a = await writeEvents(database, "library/a", 30);
-    const b = await writeEvents(database, "library/b", 30);
-    const a2 = await writeEvents(database, "library/a", 10);
+    const a = await writeEvents(database(), "library/a", 30);
+    const b = await writeEvents(database(), "library/b", 30);
+    const a2 = await writeEvents(database(), "library/a", 10);
     const publisher = new KafkaEventPublisher({
       brokers,
       topic,
       clientId: "portfolio-test",
       logger,
     });
-    const relay = new OutboxRelay(database, publisher, { source: "/test", batchSize: 25 });
+    const relay = new OutboxRelay(database(), publisher, { source: "/test", batchSize: 25 });
     try {
       relay.start();
       await waitFor(async () => (await relay.backlog()) === 0, 30_000);
@@ -119,13 +103,13 @@ describeKafka("outbox relay to Kafka (PORTFOLIO_TEST_KAFKA_BROKERS)", () => {
   }, 90_000);
 
   it("fails a publish when no broker answers, leaving the batch unpublished", async () => {
-    await writeEvents(database, "library/down", 3);
+    await writeEvents(database(), "library/down", 3);
     const publisher = new KafkaEventPublisher({
       brokers: [`127.0.0.1:${await closedPort()}`],
       logger,
       kafka: { retry: { retries: 1, initialRetryTime: 100 }, connectionTimeout: 500 },
     });
-    const relay = new OutboxRelay(database, publisher, { publishTimeoutMs: 10_000 });
+    const relay = new OutboxRelay(database(), publisher, { publishTimeoutMs: 10_000 });
     try {
       await expect(relay.runOnce()).rejects.toThrow();
       expect(await relay.backlog()).toBe(3);
