@@ -139,6 +139,9 @@ if (server === undefined) {
         await expect(service.client.presignRead(key, { expiresInSeconds: 0 })).rejects.toThrow(
           TypeError,
         );
+        // A second pull of the same blob reuses the URL, without a round trip.
+        expect(await service.client.presignRead(key, expiry)).toBe(url);
+        expect(service.paths.filter((path) => path.includes("/presign"))).toHaveLength(2);
       } finally {
         await service.stop();
       }

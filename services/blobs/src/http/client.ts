@@ -13,6 +13,7 @@ import {
 import { type Dispatcher, errors, Pool } from "undici";
 import { KeyedSerializer } from "../streams/keyed-serializer";
 import { parseListingLine } from "./objects";
+import { PresignedUrls } from "./presigned-urls";
 import {
   blobPath,
   commitPath,
@@ -61,6 +62,7 @@ export class HttpBlobStorage implements BlobStorage {
   private readonly commitTimeoutMs: number;
   /** False once the service said it cannot presign; its driver does not change while it runs. */
   private presigns = true;
+  private readonly presigned = new PresignedUrls();
   private advertisedMinimum: number | undefined;
 
   constructor(private readonly options: HttpBlobStorageOptions) {
@@ -143,16 +145,21 @@ export class HttpBlobStorage implements BlobStorage {
    * The service's driver's URL, or undefined when it has none to give; after
    * the first such answer no more are asked for, so a gateway over a
    * filesystem blob service pays one round trip once, not on every pull.
+   * A URL is reused for half its lifetime (see PresignedUrls).
    */
   async presignRead(
     storageKey: string,
     { expiresInSeconds }: { expiresInSeconds: number },
   ): Promise<string | undefined> {
     if (!this.presigns) return undefined;
+    const known = this.presigned.get(storageKey, expiresInSeconds);
+    if (known !== undefined) return known;
     try {
       const path = presignPath(storageKey, expiresInSeconds);
       const answer = await this.call({ method: "POST", path });
-      return ((await answer.body.json()) as { url: string }).url;
+      const { url } = (await answer.body.json()) as { url: string };
+      this.presigned.set(storageKey, expiresInSeconds, url);
+      return url;
     } catch (error) {
       if (!(error instanceof UnsupportedCallError)) throw error;
       this.presigns = false;
