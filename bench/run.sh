@@ -19,7 +19,8 @@
 # in production; off by default, so that pulls measure the registries' own
 # streaming), BENCH_SKIP_BUILD=1 to
 # reuse the existing dist/ folders, BENCH_KEEP_LOGS=1 to keep the temp folder,
-# BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") for every
+# BENCH_SPLIT_NODE_FLAGS (see below), BENCH_NODE_FLAGS (e.g.
+# "--cpu-prof --cpu-prof-dir=/tmp/prof") for every
 # Portfolio process: they exit through process.exit on SIGTERM, so profiles get written.
 set -euo pipefail
 
@@ -27,6 +28,10 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 main_js="$repo/services/portfolio/dist/main.js"
 read -r -a node_flags <<<"${BENCH_NODE_FLAGS:-}"
+# The split roles run as deploy/k8s runs them: with a smaller young generation
+# (NODE_OPTIONS there; docs/configuration.md, Memory). BENCH_SPLIT_NODE_FLAGS
+# overrides it ("" for Node's defaults).
+read -r -a split_flags <<<"${BENCH_SPLIT_NODE_FLAGS---max-semi-space-size=4}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/portfolio-bench.XXXXXX")"
 chmod 755 "$work" # the postgres user must reach the cluster folder below it
 logs="$work/logs"
@@ -133,19 +138,19 @@ grpc_port="$(free_port)" health_port="$(free_port)" blobs_port="$(free_port)"
 gateway_port="$(free_port)"
 PORTFOLIO_DATABASE_URL="$pg_url" PORTFOLIO_METADATA_LISTEN="127.0.0.1:$grpc_port" \
   PORTFOLIO_METADATA_HTTP="127.0.0.1:$health_port" \
-  spawn metadata node "${node_flags[@]}" "$main_js" metadata
+  spawn metadata node "${split_flags[@]}" "${node_flags[@]}" "$main_js" metadata
 metadata_pid=$SPAWNED
 PORTFOLIO_STORAGE=s3 PORTFOLIO_S3_ENDPOINT="$PORTFOLIO_TEST_S3_ENDPOINT" \
   PORTFOLIO_S3_BUCKET="$PORTFOLIO_TEST_S3_BUCKET" PORTFOLIO_S3_PREFIX="bench/" \
   PORTFOLIO_S3_ACCESS_KEY_ID="$PORTFOLIO_TEST_S3_ACCESS_KEY" \
   PORTFOLIO_S3_SECRET_ACCESS_KEY="$PORTFOLIO_TEST_S3_SECRET_KEY" \
   PORTFOLIO_BLOBS_LISTEN="127.0.0.1:$blobs_port" \
-  spawn blobs node "${node_flags[@]}" "$main_js" blobs
+  spawn blobs node "${split_flags[@]}" "${node_flags[@]}" "$main_js" blobs
 blobs_pid=$SPAWNED
 PORTFOLIO_PORT="$gateway_port" PORTFOLIO_METADATA_ADDRESS="127.0.0.1:$grpc_port" \
   PORTFOLIO_BLOBS_URL="http://127.0.0.1:$blobs_port" \
   PORTFOLIO_BLOB_REDIRECT="$redirect" \
-  spawn gateway node "${node_flags[@]}" "$main_js" gateway
+  spawn gateway node "${split_flags[@]}" "${node_flags[@]}" "$main_js" gateway
 gateway_pid=$SPAWNED
 wait_ready "http://127.0.0.1:$gateway_port/readyz" "$gateway_pid"
 say "split deployment ready: gateway 127.0.0.1:$gateway_port"
@@ -159,42 +164,41 @@ wait_ready "http://127.0.0.1:$embedded_port/v2/" "$embedded_pid"
 say "embedded ready: 127.0.0.1:$embedded_port"
 
 # -------------------------------------------------------------- distribution
-# The minimal parity config of research/performance.md §3.1: no auth, access
-# log off, filesystem storage (which fsyncs on commit), in-memory descriptor cache.
-distribution_port="$(free_port)"
-mkdir -p "$work/distribution"
-cat >"$work/distribution.yml" <<YAML
+# distribution_config PORT STORAGE: the minimal parity config of
+# research/performance.md §3.1 (no auth, access log off, in-memory descriptor
+# cache) over the given storage section, indented under `storage:`.
+distribution_config() {
+  cat <<YAML
 version: 0.1
 log:
   level: error
   accesslog:
     disabled: true
 storage:
-  filesystem:
-    rootdirectory: $work/distribution
+$2
   cache:
     blobdescriptor: inmemory
   delete:
     enabled: true
 http:
-  addr: 127.0.0.1:$distribution_port
+  addr: 127.0.0.1:$1
 YAML
+}
+
+# On its filesystem driver (which fsyncs on commit).
+distribution_port="$(free_port)"
+mkdir -p "$work/distribution"
+distribution_config "$distribution_port" "  filesystem:
+    rootdirectory: $work/distribution" >"$work/distribution.yml"
 spawn distribution docker-registry serve "$work/distribution.yml"
 distribution_pid=$SPAWNED
 wait_ready "http://127.0.0.1:$distribution_port/v2/" "$distribution_pid"
 say "distribution ready: 127.0.0.1:$distribution_port ($(docker-registry --version))"
 
-# The same Distribution on the same S3 server as the split deployment, its
-# like-for-like peer, with storage redirects as Portfolio's are in this run.
+# On the same S3 server as the split deployment, its like-for-like peer, with
+# storage redirects as Portfolio's are in this run.
 distribution_s3_port="$(free_port)"
-cat >"$work/distribution-s3.yml" <<YAML
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  s3:
+distribution_config "$distribution_s3_port" "  s3:
     accesskey: $PORTFOLIO_TEST_S3_ACCESS_KEY
     secretkey: $PORTFOLIO_TEST_S3_SECRET_KEY
     region: us-east-1
@@ -203,15 +207,8 @@ storage:
     rootdirectory: /distribution
     secure: false
     v4auth: true
-  cache:
-    blobdescriptor: inmemory
-  delete:
-    enabled: true
   redirect:
-    disable: $([[ $redirect == true ]] && echo false || echo true)
-http:
-  addr: 127.0.0.1:$distribution_s3_port
-YAML
+    disable: $([[ $redirect == true ]] && echo false || echo true)" >"$work/distribution-s3.yml"
 # aws-sdk-go v1 refuses to start when AWS_CA_BUNDLE is set and its transport is
 # Distribution's own (LoadCustomCABundleError); this S3 server is plain HTTP anyway.
 spawn distribution-s3 env -u AWS_CA_BUNDLE docker-registry serve "$work/distribution-s3.yml"
