@@ -3,7 +3,7 @@
 # then the OCI conformance suite signing in as a user (the suite speaks the
 # Docker token protocol), and the real clients signing in (.ci/auth-clients.sh).
 #
-# Sourced by .ci/run, which calls auth_stage.
+# Sourced by .ci/run, which calls auth_stage and split_auth_stage.
 
 # auth_access_file DIR: writes DIR/access.json and DIR/credentials (sourceable:
 # ALICE, ROBOT, CONFORMANCE as name:secret). Passwords are random per run and
@@ -55,6 +55,27 @@ auth_stage() {
   REGISTRY_SETTINGS=(PORTFOLIO_AUTH_FILE="$AUTH_DIR/access.json")
   registry_stage "auth $name" "$@"
   REGISTRY_SETTINGS=()
+}
+
+# split_auth_stage NAME COMMAND...: split_stage with access control in the
+# gateway, which must be given its token signing key (replicas share one).
+split_auth_stage() {
+  local name="$1"
+  shift
+  AUTH_DIR="$(mktemp -d "${TMPDIR:-/tmp}/portfolio-ci-auth.XXXXXX")"
+  temp_dirs+=("$AUTH_DIR")
+  if ! auth_access_file "$AUTH_DIR" || ! node -e '
+    const { generateKeyPairSync } = require("node:crypto");
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+    process.stdout.write(privateKey.export({ type: "pkcs8", format: "pem" }));
+  ' >"$AUTH_DIR/token-key.pem"; then
+    record "split auth_$name" FAIL 0
+    return 0
+  fi
+  SPLIT_GATEWAY_SETTINGS=(PORTFOLIO_AUTH_FILE="$AUTH_DIR/access.json"
+    PORTFOLIO_AUTH_TOKEN_KEY_FILE="$AUTH_DIR/token-key.pem")
+  split_stage "auth_$name" "$@"
+  SPLIT_GATEWAY_SETTINGS=()
 }
 
 run_auth_conformance() {

@@ -11,6 +11,8 @@
 SPLIT_NAME="" SPLIT_DATABASE="" SPLIT_PREFIX=""
 SPLIT_GRPC_PORT="" SPLIT_HTTP_PORT="" SPLIT_BLOBS_PORT="" SPLIT_GATEWAY_PORT=""
 declare -A SPLIT_PIDS=()
+# Extra VAR=value settings for the gateway (access control, for one).
+SPLIT_GATEWAY_SETTINGS=()
 
 # A fresh database on the CI Postgres, for one run of the split deployment.
 fresh_database() {
@@ -47,8 +49,8 @@ split_start_blobs() {
 }
 
 split_start_gateway() {
-  PORTFOLIO_PORT="$SPLIT_GATEWAY_PORT" PORTFOLIO_METADATA_ADDRESS="127.0.0.1:$SPLIT_GRPC_PORT" \
-    PORTFOLIO_BLOBS_URL="http://127.0.0.1:$SPLIT_BLOBS_PORT" \
+  env PORTFOLIO_PORT="$SPLIT_GATEWAY_PORT" PORTFOLIO_METADATA_ADDRESS="127.0.0.1:$SPLIT_GRPC_PORT" \
+    PORTFOLIO_BLOBS_URL="http://127.0.0.1:$SPLIT_BLOBS_PORT" "${SPLIT_GATEWAY_SETTINGS[@]}" \
     setsid node "$repo/services/portfolio/dist/main.js" gateway \
     >>"$(split_log gateway)" 2>&1 </dev/null &
   SPLIT_PIDS[gateway]=$!
