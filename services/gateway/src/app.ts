@@ -11,6 +11,7 @@ import type { AccessControl } from "./auth/access-control";
 import { type Caller, OPEN_CALLER } from "./auth/caller";
 import { registerTokenEndpoint } from "./auth/token-endpoint";
 import { clientErrorHandler } from "./http/client-errors";
+import { drainBody } from "./http/drain";
 import { toOciError } from "./http/errors";
 import { sendJson } from "./http/json";
 import { RequestLog } from "./http/request-log";
@@ -61,7 +62,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1024 },
     return503OnClosing: true,
     clientErrorHandler,
-    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
+    frameworkErrors: (error, request, reply) => void sendError(error, request, reply),
     trustProxy: options.trustProxy ?? false,
   });
   const { access } = options;
@@ -87,7 +88,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
   closeConnectionsAsTheyIdle(app);
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((_request, reply) => {
-    sendError(new OciError("NAME_UNKNOWN", "no such API route"), _request, reply);
+    return sendError(new OciError("NAME_UNKNOWN", "no such API route"), _request, reply);
   });
 
   registerHealth(app, options.backends);
@@ -107,7 +108,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
   return app;
 }
 
-function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+async function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   if (clientWentAway(request, reply)) {
     // Nobody is left to answer; this is the request's one log line, not a server failure.
     // 499 is nginx's "client closed request"; Node never sends it, the socket is gone.
@@ -115,9 +116,13 @@ function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply)
     request.log.info(RequestLog.fields(request, reply, error), "request aborted by the client");
     return reply.send();
   }
-  // A body left unread (a backend failed mid-chunk) is not drained: the connection ends here.
-  if (!request.raw.complete) reply.header("connection", "close");
   const oci = toOciError(error) ?? fromFastify(error);
+  // A body refused unread is drained when small enough, so the client hears why; any other
+  // left unread (a backend failed mid-chunk) is not: the connection ends here.
+  if (!request.raw.complete) {
+    const drained = oci !== undefined && oci.status < 500 && (await drainBody(request.raw));
+    if (!drained) reply.header("connection", "close");
+  }
   if (!oci) {
     request.log.error({ err: error }, "request failed");
     return sendJson(reply.status(500), {

@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import { digestOf } from "@portfolio/core";
 import {
   errorCode,
@@ -139,6 +140,32 @@ describe("chunked uploads", () => {
 
     const get = await registry.request(put.headers.get("location")!);
     expect(Buffer.from(await get.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
+  it("reads a refused large chunk to its end, so a client still sending gets the 416", async () => {
+    const location = await startUpload("up/large-early");
+    const chunk = randomBytes(8 * 1024 * 1024);
+    const url = new URL(location, registry.url);
+
+    // node:http, unlike fetch, shows whether the server kept the connection.
+    const answer = await new Promise<{ status?: number; connection?: string }>(
+      (resolve, reject) => {
+        const sent = httpRequest(url, {
+          method: "PATCH",
+          headers: {
+            "content-range": `1024-${1024 + chunk.length - 1}`,
+            "content-length": chunk.length,
+          },
+        });
+        sent.on("response", (response) => {
+          response.resume();
+          resolve({ status: response.statusCode, connection: response.headers.connection });
+        });
+        sent.on("error", reject);
+        sent.end(chunk);
+      },
+    );
+    expect(answer).toEqual({ status: 416, connection: "keep-alive" });
   });
 
   it("takes a streamed chunk without Content-Range or Content-Length", async () => {
