@@ -32,7 +32,7 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv): AuthConfig | undefined {
     return {
       file: parseAccessFile(text, file),
       service: env.PORTFOLIO_AUTH_SERVICE || "portfolio",
-      realm: env.PORTFOLIO_AUTH_REALM || undefined,
+      realm: realm(env.PORTFOLIO_AUTH_REALM),
       signingKeyFile: env.PORTFOLIO_AUTH_TOKEN_KEY_FILE || undefined,
       tokenIssuer: env.PORTFOLIO_AUTH_TOKEN_ISSUER || "portfolio-token-service",
       tokenTtlSeconds: integer(env, "PORTFOLIO_AUTH_TOKEN_TTL_SECONDS", 300, 30, 86_400),
@@ -89,4 +89,12 @@ function readSigningKey(auth: AuthConfig, generatedKeyFile: string | undefined) 
     writeFileSync(generatedKeyFile, pem, { mode: 0o600, flag: "wx" });
     return pem;
   }
+}
+
+function realm(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    throw new ConfigError(`PORTFOLIO_AUTH_REALM must be an http(s) URL, not ${value}`);
+  }
+  return value;
 }

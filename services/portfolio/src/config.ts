@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import path from "node:path";
 import { DEFAULT_LIMITS, type RegistryLimits } from "@portfolio/gateway";
 import { type AuthConfig, loadAuthConfig } from "./auth-config";
@@ -64,5 +65,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortfolioConfi
 
 function trustProxy(raw: string | undefined): boolean | string {
   if (raw === undefined || raw === "" || raw === "false") return false;
-  return raw === "true" ? true : raw;
+  if (raw === "true") return true;
+  for (const entry of raw.split(",").map((part) => part.trim())) {
+    const [address, bits, ...rest] = entry.split("/");
+    const valid =
+      address !== undefined &&
+      isIP(address) !== 0 &&
+      rest.length === 0 &&
+      (bits === undefined || /^\d{1,3}$/.test(bits));
+    if (!valid) {
+      throw new ConfigError(
+        `PORTFOLIO_TRUST_PROXY must be true, false, or addresses/CIDRs separated by commas, not ${raw}`,
+      );
+    }
+  }
+  return raw;
 }

@@ -141,7 +141,13 @@ describe("the token service", () => {
     ]);
     const bearer = as(registry, `Bearer ${token}`);
     expect((await bearer.request("/v2/public/tool/manifests/v1")).status).toBe(200);
-    expect((await bearer.request("/v2/team/app/manifests/v1")).status).toBe(403);
+    // Signing in could help, so it is 401 with the scope to ask for, not 403.
+    const denied = await bearer.request("/v2/team/app/manifests/v1");
+    expect(denied.status).toBe(401);
+    expect(challengeOf(denied)).toMatchObject({
+      error: "insufficient_scope",
+      scope: "repository:team/app:pull",
+    });
   });
 
   test("a token lacking a scope gets 401 insufficient_scope, so the client asks again", async () => {
@@ -247,10 +253,8 @@ describe("tokens that must not pass", () => {
 });
 
 describe("what a caller sees and reaches", () => {
-  async function catalogOf(authorization?: string): Promise<string[]> {
-    const response = await (authorization ? as(registry, authorization) : registry).request(
-      "/v2/_catalog",
-    );
+  async function catalogOf(authorization: string): Promise<string[]> {
+    const response = await as(registry, authorization).request("/v2/_catalog");
     expect(response.status).toBe(200);
     return ((await response.json()) as { repositories: string[] }).repositories;
   }
@@ -259,8 +263,16 @@ describe("what a caller sees and reaches", () => {
     expect(await catalogOf(alice)).toEqual(
       expect.arrayContaining(["private/secret", "public/tool", "team/app"]),
     );
-    expect(await catalogOf()).toEqual(["public/tool"]);
     expect(await catalogOf(basic("bob", PASSWORD))).toEqual(["public/tool"]);
+    const anonymous = await tokenFor(registry, ["registry:catalog:*"]);
+    expect(await catalogOf(`Bearer ${anonymous}`)).toEqual(["public/tool"]);
+  });
+
+  test("the catalog challenges a caller without credentials, who may have some to send", async () => {
+    // oras and regctl send credentials only when challenged.
+    const response = await registry.request("/v2/_catalog");
+    expect(response.status).toBe(401);
+    expect(challengeOf(response).scope).toBe("registry:catalog:*");
   });
 
   test("the catalog pages over what the caller sees", async () => {

@@ -51,6 +51,20 @@ describe("rate limits", () => {
     expect((await registry.request("/v2/")).status).toBe(401);
   });
 
+  test("refused tokens do not count as failed sign-ins: tokens expire in the normal course", async () => {
+    const registry = await start({
+      PORTFOLIO_AUTH_FILE: await writeAccessFile(dir),
+      PORTFOLIO_AUTH_FAILURES_PER_MINUTE: "3",
+    });
+    const token = await tokenFor(registry, ["repository:team/app:pull"], basic("alice", PASSWORD));
+    const [header, payload] = token.split(".") as [string, string];
+    const forged = `${header}.${payload}.${"A".repeat(86)}`;
+    for (let i = 0; i < 6; i++) {
+      expect((await as(registry, `Bearer ${forged}`).request("/v2/")).status).toBe(401);
+    }
+    expect((await as(registry, basic("alice", PASSWORD)).request("/v2/")).status).toBe(200);
+  });
+
   test("requests over the configured rate per client are refused with 429", async () => {
     const registry = await start({
       PORTFOLIO_AUTH_FILE: await writeAccessFile(dir),
@@ -182,6 +196,21 @@ describe("an outside identity provider", () => {
     }
   });
 
+  test("an issuer whose keys cannot be fetched gets 503, not 401: the client should retry", async () => {
+    const unreachable = await start({
+      PORTFOLIO_AUTH_FILE: await writeAccessFile(dir, {
+        issuers: [{ issuer: "https://idp.test", jwksUrl: "http://127.0.0.1:1/jwks" }],
+      }),
+      PORTFOLIO_AUTH_REALM: "https://idp.test/token",
+    });
+    const response = await as(unreachable, `Bearer ${await idpToken()}`).request(
+      "/v2/team/app/tags/list",
+    );
+    expect(response.status).toBe(503);
+    expect(await errorCode(response)).toBe("UNAVAILABLE");
+    expect(response.headers.get("retry-after")).not.toBeNull();
+  });
+
   test("the built-in token service is off: the provider issues tokens", async () => {
     expect((await registry.request("/auth/token?service=portfolio")).status).toBe(404);
   });
@@ -196,6 +225,12 @@ describe("configuration", () => {
       [{ repos: [] }, /unknown key repos/],
       [{ users: { anonymous: { passwordHash: "$2b$04$x" } } }, /anonymous is reserved/],
       [{ issuers: [{ issuer: "x" }] }, /exactly one of jwksUrl/],
+      [{ repositories: [{ match: "**", grant: { alcie: ["pull"] } }] }, /alcie, who is no user/],
+      [
+        { repositories: [{ match: "**", grant: { anonymous: ["pull", "Push"] } }] },
+        /"Push"; the actions are pull, push, delete/,
+      ],
+      [{ users: { alice: { passwordhash: "$2b$04$x" } } }, /unknown key passwordhash/],
     ];
     for (const [content, message] of cases) {
       await writeFile(file, JSON.stringify(content));
@@ -204,6 +239,14 @@ describe("configuration", () => {
     expect(() => loadConfig({ PORTFOLIO_AUTH_FILE: path.join(dir, "missing.json") })).toThrow(
       /cannot read PORTFOLIO_AUTH_FILE/,
     );
+    expect(() => loadConfig({ PORTFOLIO_TRUST_PROXY: "maybe" })).toThrow(/PORTFOLIO_TRUST_PROXY/);
+    expect(loadConfig({ PORTFOLIO_TRUST_PROXY: "10.0.0.0/8, ::1" }).trustProxy).toBe(
+      "10.0.0.0/8, ::1",
+    );
+    const auth = await writeAccessFile(dir);
+    expect(() =>
+      loadConfig({ PORTFOLIO_AUTH_FILE: auth, PORTFOLIO_AUTH_REALM: "not-a-url" }),
+    ).toThrow(/PORTFOLIO_AUTH_REALM/);
   });
 
   test("gateway replicas must be given the signing key; a given key must be readable", async () => {
@@ -215,6 +258,13 @@ describe("configuration", () => {
     await expect(accessControlFor(missing)).rejects.toThrow(/cannot read/);
     await writeFile(path.join(dir, "not-a-key.pem"), "-----BEGIN NONSENSE-----");
     const garbage = { ...auth!, signingKeyFile: path.join(dir, "not-a-key.pem") };
-    await expect(accessControlFor(garbage)).rejects.toThrow(/access control/);
+    await expect(accessControlFor(garbage)).rejects.toThrow(/token signing key is no usable/);
+    const badIssuer = {
+      ...auth!,
+      signingKeyFile: undefined,
+      realm: "https://idp.test/token",
+      file: { ...auth!.file, issuers: [{ issuer: "https://idp.test", publicKey: "not a pem" }] },
+    };
+    await expect(accessControlFor(badIssuer)).rejects.toThrow(/issuer https:\/\/idp.test/);
   });
 });

@@ -1,4 +1,4 @@
-import { OciError } from "@portfolio/core";
+import { BackendUnavailableError, OciError } from "@portfolio/core";
 import type { FastifyRequest } from "fastify";
 import type { AccessPolicy } from "./access-policy";
 import type { Accounts } from "./accounts";
@@ -60,7 +60,16 @@ export class AccessControl {
 
     // Docker clients ask for pull and push together when pushing, and expect to.
     const asked = repositoryScope(repository, action === "push" ? ["pull", "push"] : [action]);
-    if (caller.via === "anonymous") throw this.unauthorized(request, asked);
+    // Without an account (no credentials, or a token fetched without them), signing in may help.
+    if (caller.subject === undefined) {
+      const error = caller.via === "token" ? "insufficient_scope" : undefined;
+      throw this.unauthorized(
+        request,
+        asked,
+        error,
+        `authentication required to ${action} ${repository}`,
+      );
+    }
     if (!caller.entitled(repository, action)) {
       throw new OciError(
         "DENIED",
@@ -75,7 +84,15 @@ export class AccessControl {
     if (caller.via === "anonymous") throw this.unauthorized(request);
   }
 
+  /**
+   * The catalog asks a caller without credentials to sign in first, though
+   * it would list what the anonymous may pull: clients such as oras and
+   * regctl send their credentials only when challenged, and would otherwise
+   * show a signed-in user the anonymous listing. An anonymous token then
+   * lists what the anonymous may see.
+   */
   requireCatalog(request: FastifyRequest, caller: Caller): void {
+    if (caller.via === "anonymous") throw this.unauthorized(request, CATALOG_SCOPE);
     if (!caller.listsCatalog) throw this.unauthorized(request, CATALOG_SCOPE, "insufficient_scope");
   }
 
@@ -93,6 +110,7 @@ export class AccessControl {
     this.refuseIfLockedOut(request);
     if (await this.options.accounts.verify(name, password)) return name;
 
+    request.log.info({ account: name }, "sign-in refused");
     if (challenge === "basic") this.failed(request, "name or password not accepted", "basic");
     this.failed(request, "name or password not accepted");
   }
@@ -141,8 +159,13 @@ export class AccessControl {
     try {
       return tokenCaller(policy, await verifier.verify(credentials.token));
     } catch (error) {
+      if (error instanceof BackendUnavailableError) {
+        request.log.warn({ err: error.cause, backend: error.backend }, "token not verifiable");
+      }
       if (!(error instanceof InvalidTokenError)) throw error;
-      this.failed(request, error.message, "invalid_token");
+      // Not a failed sign-in: tokens expire in the normal course, and cannot be guessed.
+      request.log.info({ reason: error.message }, "token refused");
+      throw this.unauthorized(request, undefined, "invalid_token", error.message);
     }
   }
 
@@ -155,7 +178,6 @@ export class AccessControl {
   private failed(request: FastifyRequest, reason: string, error?: string): never {
     const wait = this.options.failures.hit(request.ip);
     if (wait > 0) throw tooManyRequests(wait, "too many failed sign-ins from this address");
-    request.log.info({ reason }, "sign-in refused");
     if (error !== "basic") throw this.unauthorized(request, undefined, error, reason);
     throw new OciError("UNAUTHORIZED", reason, undefined, {
       headers: { "www-authenticate": `Basic realm="${this.options.service}"` },

@@ -48,6 +48,15 @@ export function parseAccessFile(text: string, source: string): AccessFile {
 
   const users = objectOf(parsed.users, "users", fail);
   const robots = objectOf(parsed.robots, "robots", fail);
+  for (const [kind, entries, key] of [
+    ["users", users, "passwordHash"],
+    ["robots", robots, "secretSha256"],
+  ] as const) {
+    for (const [name, entry] of Object.entries(entries)) {
+      const extra = isObject(entry) ? Object.keys(entry).find((k) => k !== key) : undefined;
+      if (extra !== undefined) fail(`${kind}.${name}: unknown key ${extra} (known: ${key})`);
+    }
+  }
   for (const [name, user] of Object.entries(users)) {
     if (
       !isObject(user) ||
@@ -86,9 +95,15 @@ export function parseAccessFile(text: string, source: string): AccessFile {
   });
 
   const repositories = arrayOf(parsed.repositories, "repositories", fail);
+  const accounts = new Set([...Object.keys(users), ...Object.keys(robots), ...RESERVED]);
   repositories.forEach((rule, index) => {
     const problem = ruleProblem(rule);
     if (problem) fail(`repositories[${index}] ${problem}`);
+    // Grants apply to the file's own accounts only (outside issuers' tokens carry theirs),
+    // so any other name is a typo that would silently grant nothing.
+    for (const who of Object.keys((rule as unknown as AccessRule).grant)) {
+      if (!accounts.has(who)) fail(`repositories[${index}] grants ${who}, who is no user or robot`);
+    }
   });
 
   return {

@@ -60,8 +60,10 @@ export function ruleProblem(rule: unknown): string | undefined {
     return "needs a `grant` object of account names to actions";
   }
   for (const [who, actions] of Object.entries(grant)) {
-    if (!Array.isArray(actions) || !actions.every((action) => isAction(String(action)))) {
-      return `grants ${who} something other than a list of pull, push, delete`;
+    if (!Array.isArray(actions)) return `grants ${who} something other than a list of actions`;
+    const unknown = actions.find((action) => !isAction(String(action)));
+    if (unknown !== undefined) {
+      return `grants ${who} ${JSON.stringify(unknown)}; the actions are pull, push, delete`;
     }
   }
   return undefined;

@@ -34,6 +34,8 @@ export async function createAccessControl(settings: AccessSettings): Promise<Acc
         issuer: settings.tokenIssuer,
         service,
         ttlSeconds: settings.tokenTtlSeconds,
+      }).catch((error: Error) => {
+        throw new Error(`the token signing key is no usable private key: ${error.message}`);
       })
     : undefined;
   if (!issuer && !settings.realm) {
@@ -68,10 +70,14 @@ export async function createAccessControl(settings: AccessSettings): Promise<Acc
 
 async function trustedIssuer(entry: IssuerEntry, service: string): Promise<TrustedIssuer> {
   const audience = entry.audience ?? service;
-  if (entry.jwksUrl) return { issuer: entry.issuer, audience, key: remoteJwks(entry.jwksUrl) };
+  try {
+    if (entry.jwksUrl) return { issuer: entry.issuer, audience, key: remoteJwks(entry.jwksUrl) };
 
-  const pem = entry.publicKey ?? readFileSync(entry.publicKeyFile as string, "utf8");
-  const key = createPublicKey(pem);
-  const spki = key.export({ type: "spki", format: "pem" }).toString();
-  return { issuer: entry.issuer, audience, key: await importSPKI(spki, signingAlgorithm(key)) };
+    const pem = entry.publicKey ?? readFileSync(entry.publicKeyFile as string, "utf8");
+    const key = createPublicKey(pem);
+    const spki = key.export({ type: "spki", format: "pem" }).toString();
+    return { issuer: entry.issuer, audience, key: await importSPKI(spki, signingAlgorithm(key)) };
+  } catch (error) {
+    throw new Error(`issuer ${entry.issuer}: no usable public key: ${(error as Error).message}`);
+  }
 }

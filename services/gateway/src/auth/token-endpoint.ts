@@ -36,6 +36,16 @@ export function registerTokenEndpoint(
   });
 
   app.post(TOKEN_PATH, async (request, reply) => {
+    if (!request.headers["content-type"]?.startsWith("application/x-www-form-urlencoded")) {
+      throw new OciError(
+        "UNSUPPORTED",
+        "send the OAuth2 form as x-www-form-urlencoded",
+        undefined,
+        {
+          status: 400,
+        },
+      );
+    }
     const form = new URLSearchParams((await readBody(request, MAX_FORM_BYTES)).toString("utf8"));
     requireOurService(access, form.get("service") ?? undefined);
     if (form.get("grant_type") !== "password") {

@@ -1,3 +1,4 @@
+import { BackendUnavailableError } from "@portfolio/core";
 import { createRemoteJWKSet, decodeJwt, errors, type JWTVerifyGetKey, jwtVerify } from "jose";
 import type { Scope } from "./scope";
 
@@ -70,9 +71,19 @@ export class TokenVerifier {
         builtIn: issuer.builtIn === true,
       };
     } catch (error) {
+      // The issuer's keys could not be fetched: nothing is known about the token, so the
+      // client is told to retry (503), not to sign in again; the gateway logs the cause.
+      if (keysUnavailable(error)) {
+        throw new BackendUnavailableError(`the keys of issuer ${issuer.issuer}`, { cause: error });
+      }
       throw new InvalidTokenError(refusal(error));
     }
   }
+}
+
+function keysUnavailable(error: unknown): boolean {
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return true;
+  return !(error instanceof errors.JOSEError);
 }
 
 /** A JWKS endpoint, fetched on first use and when an unknown `kid` appears. */

@@ -46,7 +46,8 @@ export async function gateway(env: NodeJS.ProcessEnv = process.env): Promise<voi
     await Promise.all([metadata.close(), storage.close()]);
     throw error;
   });
-  logger.info({ addresses: app.addresses() }, "gateway listening");
+  const accessControl = access ? "on" : "off: anyone who reaches it may push and delete";
+  logger.info({ addresses: app.addresses(), accessControl }, "gateway listening");
 
   runUntilSignalled(logger, async () => {
     await app.close();

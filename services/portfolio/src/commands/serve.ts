@@ -8,7 +8,8 @@ export async function serve(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const registry = await startEmbedded(config, logger);
-  logger.info({ url: registry.url, dataDir: config.dataDir }, "registry listening");
+  const accessControl = config.auth ? "on" : "off: anyone who reaches it may push and delete";
+  logger.info({ url: registry.url, dataDir: config.dataDir, accessControl }, "registry listening");
 
   runUntilSignalled(logger, () => registry.close());
 }
