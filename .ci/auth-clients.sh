@@ -11,7 +11,7 @@
 # with the credentials, the request again with the token.
 #
 #   skopeo  --dest-creds/--creds; refused without them and with a wrong password
-#   oras    login, push, pull byte-identical, logout, then refused
+#   oras    login, push, pull byte-identical, repo ls, logout, then refused
 #   crane   auth login as the robot: push where granted, delete refused,
 #           catalog limited to what it may pull; anonymous pull of public/**
 #   regctl  registry login, tag ls, tag delete
@@ -80,6 +80,11 @@ s_oras_push_pull() {
     payload.bin:application/octet-stream
   x oras pull --plain-http -o "$W/oras-out" "$R/team/art:v1"
   x cmp payload.bin "$W/oras-out/payload.bin"
+}
+s_oras_repo_ls() {
+  # oras sends its credentials only when challenged: the catalog must challenge it.
+  x oras repo ls --plain-http "$R" | tee "$W/oras-repos.txt"
+  x ocitool lines-contain "$W/oras-repos.txt" team/img team/art private/secret public/img
 }
 s_oras_logout() {
   x oras logout "$R"
@@ -165,6 +170,7 @@ main() {
   scenario "oras login"
   step "oras login --password-stdin" s_oras_login
   step "oras push and pull byte-identical" s_oras_push_pull
+  step -k "oras repo ls lists what alice may pull, private/** included" s_oras_repo_ls
   step "oras logout, then pull refused" s_oras_logout
 
   scenario "crane as a robot, and anonymous"
