@@ -103,6 +103,9 @@ test("no password, token or basic credential reaches the logs of an authenticate
     expect(log).not.toContain(secret);
   }
   expect(log).toContain('"user":"alice"');
+  expect(
+    lines.some((line) => line.includes("/auth/token") && line.includes('"user":"alice"')),
+  ).toBe(true);
   expect(log).toContain("password=REDACTED");
 });
 
