@@ -6,19 +6,8 @@ import { BlobServer, FilesystemBlobStorage, HttpBlobStorage } from "@portfolio/b
 import { digestOf } from "@portfolio/core";
 import pino from "pino";
 import { Counter, Registry } from "prom-client";
+import { sampleValue } from "../../../test-support/prometheus-text";
 import { bodyOf, readAll } from "./bodies";
-
-/** The value of the sample `name{labels}` in Prometheus text, or undefined when absent. */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  for (const line of text.split("\n")) {
-    const match = /^([^{\s]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (match?.[1] !== name) continue;
-    const present = (match[2] ?? "").split(",");
-    if (wanted.every((pair) => present.includes(pair))) return Number(match[3]);
-  }
-  return undefined;
-}
 
 describe("the blob service's /metrics", () => {
   let root: string;
@@ -62,20 +51,22 @@ describe("the blob service's /metrics", () => {
 
     const text = await scrape();
     const requests = (labels: Record<string, string>) =>
-      sample(text, "portfolio_http_requests_total", labels);
+      sampleValue(text, "portfolio_http_requests_total", labels);
     expect(requests({ route: "uploads", method: "POST", status: "201" })).toBe(2);
     expect(requests({ route: "uploads", method: "PATCH", status: "200" })).toBe(2);
     expect(requests({ route: "blobs", method: "GET", status: "200" })).toBe(1);
     expect(
-      sample(text, "portfolio_http_request_duration_seconds_count", {
+      sampleValue(text, "portfolio_http_request_duration_seconds_count", {
         route: "blobs",
         method: "GET",
       }),
     ).toBe(1);
-    expect(sample(text, "portfolio_http_bytes_received_total", { route: "uploads" })).toBe(
+    expect(sampleValue(text, "portfolio_http_bytes_received_total", { route: "uploads" })).toBe(
       bytes.length,
     );
-    expect(sample(text, "portfolio_http_bytes_sent_total", { route: "blobs" })).toBe(bytes.length);
+    expect(sampleValue(text, "portfolio_http_bytes_sent_total", { route: "blobs" })).toBe(
+      bytes.length,
+    );
     // Neither the scrapes nor the readiness probe are traffic.
     expect(text).not.toMatch(/route="(health|other)"/);
   });

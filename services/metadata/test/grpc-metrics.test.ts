@@ -1,9 +1,9 @@
 import { RepositoryUnknownError } from "@portfolio/core";
 import pino from "pino";
 import { Registry } from "prom-client";
+import { sampleValue, scrape } from "../../../test-support/prometheus-text";
 import { GrpcMetadataStore, startHealthEndpoints, withGrpcClientMetrics } from "../src";
 import { serveOverGrpc, storeThat } from "./grpc-support";
-import { sampleValue, scrape } from "./metrics-text";
 
 const SERVICE = "portfolio.metadata.v1.MetadataService";
 const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,16 +1,5 @@
+import { sampleValue } from "../../../test-support/prometheus-text";
 import { pushImage, startRegistry, type TestRegistry } from "./support/registry";
-
-/** The value of the sample `name{labels}` in Prometheus text, or undefined when absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}) {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  for (const line of text.split("\n")) {
-    const match = /^([^{\s]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (match?.[1] !== name) continue;
-    const present = (match[2] ?? "").split(",");
-    if (wanted.every((pair) => present.includes(pair))) return Number(match[3]);
-  }
-  return undefined;
-}
 
 describe("the embedded registry's /metrics", () => {
   let registry: TestRegistry;
@@ -50,7 +39,7 @@ describe("the embedded registry's /metrics", () => {
 
     const text = await scrape();
     const requests = (labels: Record<string, string>) =>
-      sample(text, "portfolio_http_requests_total", labels);
+      sampleValue(text, "portfolio_http_requests_total", labels);
     expect(requests({ route: "uploads", method: "POST", status: "201" })).toBe(2);
     expect(requests({ route: "manifests", method: "PUT", status: "201" })).toBe(1);
     expect(requests({ route: "manifests", method: "GET", status: "200" })).toBe(1);
@@ -58,14 +47,17 @@ describe("the embedded registry's /metrics", () => {
     expect(requests({ route: "blobs", method: "HEAD", status: "200" })).toBe(1);
     expect(requests({ route: "base", method: "GET", status: "200" })).toBe(1);
     const latency = { route: "manifests", method: "GET" };
-    expect(sample(text, "portfolio_http_request_duration_seconds_count", latency)).toBe(1);
+    expect(sampleValue(text, "portfolio_http_request_duration_seconds_count", latency)).toBe(1);
     expect(
-      sample(text, "portfolio_http_request_duration_seconds_bucket", { ...latency, le: "+Inf" }),
+      sampleValue(text, "portfolio_http_request_duration_seconds_bucket", {
+        ...latency,
+        le: "+Inf",
+      }),
     ).toBe(1);
 
     const received = (route: string) =>
-      sample(text, "portfolio_http_bytes_received_total", { route });
-    const sent = (route: string) => sample(text, "portfolio_http_bytes_sent_total", { route });
+      sampleValue(text, "portfolio_http_bytes_received_total", { route });
+    const sent = (route: string) => sampleValue(text, "portfolio_http_bytes_sent_total", { route });
     expect(received("manifests")).toBe(image.payload.length);
     // The config blob and the 1000-byte layer, pushed as monolithic POSTs.
     expect(received("uploads")).toBeGreaterThan(1000);
@@ -80,9 +72,9 @@ describe("the embedded registry's /metrics", () => {
 
   it("shows the outbox, the collector and the process on the same page", async () => {
     const text = await scrape();
-    expect(sample(text, "portfolio_outbox_backlog")).toBeGreaterThanOrEqual(0);
-    expect(sample(text, "portfolio_gc_queue_length")).toBe(0);
+    expect(sampleValue(text, "portfolio_outbox_backlog")).toBeGreaterThanOrEqual(0);
+    expect(sampleValue(text, "portfolio_gc_queue_length")).toBe(0);
     expect(text).toContain("# TYPE portfolio_gc_reclaimed_bytes_total counter");
-    expect(sample(text, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
+    expect(sampleValue(text, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
   });
 });

@@ -3,9 +3,9 @@ import { EVENT_TYPES } from "@portfolio/core";
 import { Kafka, logLevel } from "kafkajs";
 import pino from "pino";
 import { Registry } from "prom-client";
+import { scrape } from "../../../../test-support/prometheus-text";
 import { consumerLag, createKafkaEventLoop, GcFeed, toMessage } from "../../src";
 import { useEmbeddedDatabase } from "../helpers";
-import { scrape } from "../metrics-text";
 import { waitFor } from "../outbox/support";
 import { event } from "./support";
 

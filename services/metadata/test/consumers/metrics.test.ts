@@ -2,6 +2,7 @@ import { EVENT_TYPES } from "@portfolio/core";
 import type { KafkaMessage } from "kafkajs";
 import pino from "pino";
 import { Registry } from "prom-client";
+import { scrape } from "../../../../test-support/prometheus-text";
 import {
   consumerLag,
   GcFeed,
@@ -10,7 +11,6 @@ import {
   registerConsumerMetrics,
 } from "../../src";
 import { useEmbeddedDatabase } from "../helpers";
-import { scrape } from "../metrics-text";
 import { event, fakeClient, record } from "./support";
 
 interface Watermarks {

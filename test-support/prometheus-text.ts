@@ -1,3 +1,4 @@
+/** Reading Prometheus text exposition in tests, for every package's /metrics checks. */
 import type { Registry } from "prom-client";
 
 /** One sample of Prometheus text: its metric name, labels and value. */
