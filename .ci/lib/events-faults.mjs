@@ -339,7 +339,8 @@ async function kafkaDown(args) {
     await waitUntil("the outbox to drain", 120_000, () =>
       withClient(database, async (c) => {
         const result = await c.query(
-          "SELECT count(*) AS n FROM outbox_event WHERE sequence > $1::bigint AND published_at IS NULL",
+          "SELECT count(*) AS n FROM outbox_event" +
+            " WHERE sequence > $1::bigint AND published_at IS NULL",
           [before],
         );
         return Number(result.rows[0].n) === 0;

@@ -47,7 +47,7 @@ const settings = {
   concurrency: envInt("BENCH_SMALL_CONCURRENCY", 8),
   largeBytes: envInt("BENCH_LARGE_MIB", 1024) * MiB,
   /** Whether the registries on S3 answered blob GETs with presigned redirects (bench/run.sh). */
-  redirect: process.env.BENCH_REDIRECT === "1",
+  redirect: envInt("BENCH_REDIRECT", 0) === 1,
 };
 
 async function main([targetsFile, outFile]: string[]): Promise<void> {

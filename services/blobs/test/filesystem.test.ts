@@ -47,7 +47,7 @@ describe("filesystem blob storage on disk", () => {
     await expect(after.commitUpload(uploadId, blob.digest)).rejects.toThrow("unknown");
   });
 
-  it("stages uploads by id and stores blobs sharded by the first two digits of their key", async () => {
+  it("stages uploads by id; stores blobs sharded by their key's first two digits", async () => {
     const storage = new FilesystemBlobStorage({ root });
     const uploadId = randomUUID();
     await storage.createUpload(uploadId);

@@ -68,7 +68,7 @@ describe("HTTP blob service across failures", () => {
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
 
-  it("resumes an upload after the service dies mid-append and restarts on the same root", async () => {
+  it("resumes an upload after the service dies mid-append and restarts", async () => {
     const first = await startService(root);
     const uploadId = randomUUID();
     await first.client.createUpload(uploadId);

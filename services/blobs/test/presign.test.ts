@@ -70,7 +70,7 @@ describe("presigned reads from a driver that has none", () => {
 const server = s3FromEnvironment();
 
 if (server === undefined) {
-  describe.skip("presigned S3 reads (set PORTFOLIO_TEST_S3_ENDPOINT to run; see .ci/services/versitygw.sh)", () => {
+  describe.skip("presigned S3 reads (set PORTFOLIO_TEST_S3_ENDPOINT, see versitygw.sh)", () => {
     it("needs an S3 server", () => undefined);
   });
 } else {

@@ -10,7 +10,7 @@ const MiB = 1024 * 1024;
 const server = s3FromEnvironment();
 
 if (server === undefined) {
-  describe.skip("s3 blob storage (set PORTFOLIO_TEST_S3_ENDPOINT to run; see .ci/services/versitygw.sh)", () => {
+  describe.skip("s3 blob storage (set PORTFOLIO_TEST_S3_ENDPOINT, see versitygw.sh)", () => {
     it("needs an S3 server", () => undefined);
   });
 } else {

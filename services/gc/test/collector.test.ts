@@ -64,7 +64,7 @@ describe.each(backends)("the review queue on %s", (_name, open) => {
     expect(await stored(fixture.storage, unique.storageKey)).toBe(true);
   });
 
-  it("keeps an uploaded blob that no manifest uses yet while it is younger than the delay", async () => {
+  it("keeps a blob no manifest uses yet while it is younger than the delay", async () => {
     const pending = await fixture.upload("app", "layer of a push in progress");
 
     await drain(fixture, { ...EAGER, reviewDelayMs: 60 * 60 * 1000 });

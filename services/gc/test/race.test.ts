@@ -59,7 +59,8 @@ postgres(`the collector racing pushes on postgres (${ROUNDS} rounds)`, () => {
     }
     process.stdout.write(
       `gc race: ${ROUNDS} rounds, ${acknowledged.length} acknowledged writes ` +
-        `(${ROUNDS - refused} manifests, ${ROUNDS} uploads), ${refused} pushes refused, ${lost} blobs lost\n`,
+        `(${ROUNDS - refused} manifests, ${ROUNDS} uploads), ` +
+        `${refused} pushes refused, ${lost} blobs lost\n`,
     );
     expect(lost).toBe(0);
     expect(acknowledged.length).toBeGreaterThan(ROUNDS);

@@ -128,7 +128,7 @@ describe.each(backends)("outbox events on %s", (_name, open) => {
     expect(await eventsOf(repository)).toEqual(before);
   });
 
-  test("an upload session alone announces nothing; the first blob announces the repository", async () => {
+  test("an upload session announces nothing; the first blob, the repository", async () => {
     const repository = newRepository();
 
     await t.store.createUpload(repository, new Date(Date.now() + 60_000));
@@ -143,7 +143,7 @@ describe.each(backends)("outbox events on %s", (_name, open) => {
     ]);
   });
 
-  test("moving a tag records where it pointed; re-pushing it unchanged records nothing", async () => {
+  test("moving a tag records where it pointed; re-pushing it unchanged, nothing", async () => {
     const { repository, put: first, config } = await imagePushed("moved", "latest");
     const second = manifestPut(repository, { second: true }, { blobs: [config], tag: "latest" });
     const before = (await eventsOf(repository)).length;
@@ -222,7 +222,7 @@ describe.each(backends)("outbox events on %s", (_name, open) => {
     ]);
   });
 
-  test("deleting a manifest records tag.deleted per tag, then manifest.deleted naming them", async () => {
+  test("deleting a manifest records tag.deleted per tag, then manifest.deleted", async () => {
     const { repository, put, config, layer } = await imagePushed("deleted", "b");
     await t.store.putManifest({ ...put, tag: "a" });
     const before = (await eventsOf(repository)).length;
@@ -248,7 +248,7 @@ describe.each(backends)("outbox events on %s", (_name, open) => {
     expect(written.map((row) => row.request_id)).toEqual(Array(3).fill("req-delete"));
   });
 
-  test("deleting a tag records tag.deleted with its digest; an unknown tag records nothing", async () => {
+  test("deleting a tag records tag.deleted with its digest; an unknown one, nothing", async () => {
     const { repository, put } = await imagePushed("untagged", "gone");
     const before = (await eventsOf(repository)).length;
 

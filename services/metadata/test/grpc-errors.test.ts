@@ -45,7 +45,7 @@ describe("domain errors across the gRPC boundary", () => {
     await grpc.close();
   });
 
-  test("references unknown to a manifest travel as FAILED_PRECONDITION with a typed detail", async () => {
+  test("unknown references travel as FAILED_PRECONDITION with a typed detail", async () => {
     const digests = [sha256("config"), sha256("layer")];
     const thrown = new ManifestReferencesUnknownError(digests);
     const grpc = await serveOverGrpc(storeThat(() => Promise.reject(thrown)));
@@ -89,7 +89,7 @@ describe("domain errors across the gRPC boundary", () => {
     await grpc.close();
   });
 
-  test("an unexpected failure is INTERNAL, keeps its message on the server and is logged", async () => {
+  test("an unexpected failure is INTERNAL; its message stays on the server, logged", async () => {
     const { logger, lines } = recordingLogger();
     const secret = new Error("connection string postgres://user:pw@db/x in a stack");
     const grpc = await serveOverGrpc(

@@ -8,7 +8,10 @@ import { serveOverGrpc, storeThat } from "./grpc-support";
 const SERVICE = "portfolio.metadata.v1.MetadataService";
 const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A store that answers Ping, knows no repository, fails ListRepositories and is slow to list referrers. */
+/**
+ * A store that answers Ping, knows no repository, fails ListRepositories and
+ * is slow to list referrers.
+ */
 const store = storeThat(async (method) => {
   if (method === "listTags") throw new RepositoryUnknownError("library/missing");
   if (method === "listRepositories") throw new Error("a bug in the store");

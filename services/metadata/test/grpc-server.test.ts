@@ -154,7 +154,7 @@ describe("a PGlite store across the gRPC boundary", () => {
 });
 
 describe("the health endpoints", () => {
-  test("answer live always, ready only while the store pings and the service is not draining", async () => {
+  test("are live always, ready while the store pings and nothing drains", async () => {
     let database = "up";
     const { logger } = recordingLogger();
     const endpoints = await startHealthEndpoints({

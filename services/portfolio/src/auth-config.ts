@@ -78,7 +78,7 @@ function readSigningKey(auth: AuthConfig, generatedKeyFile: string | undefined) 
   if (auth.realm && auth.file.issuers.length > 0) return undefined;
   if (!generatedKeyFile) {
     throw new ConfigError(
-      "PORTFOLIO_AUTH_TOKEN_KEY_FILE is required: every gateway replica must sign tokens with the same key",
+      "PORTFOLIO_AUTH_TOKEN_KEY_FILE is required: gateway replicas must sign with one key",
     );
   }
   try {

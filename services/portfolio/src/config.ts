@@ -75,7 +75,7 @@ function trustProxy(raw: string | undefined): boolean | string {
       (bits === undefined || /^\d{1,3}$/.test(bits));
     if (!valid) {
       throw new ConfigError(
-        `PORTFOLIO_TRUST_PROXY must be true, false, or addresses/CIDRs separated by commas, not ${raw}`,
+        `PORTFOLIO_TRUST_PROXY must be true, false, or comma-separated addresses/CIDRs, not ${raw}`,
       );
     }
   }

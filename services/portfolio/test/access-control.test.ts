@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 describe("the challenge", () => {
-  test("/v2/ asks an anonymous client to sign in, with the built-in token service as realm", async () => {
+  test("/v2/ asks an anonymous client to sign in at the built-in token service", async () => {
     const response = await registry.request("/v2/");
     expect(response.status).toBe(401);
     expect(await errorCode(response)).toBe("UNAUTHORIZED");
@@ -150,7 +150,7 @@ describe("the token service", () => {
     });
   });
 
-  test("a token lacking a scope gets 401 insufficient_scope, so the client asks again", async () => {
+  test("a token lacking a scope gets 401 insufficient_scope; the client asks again", async () => {
     const token = await tokenFor(registry, ["repository:team/app:pull"], alice);
     const response = await as(registry, `Bearer ${token}`).request("/v2/team/app/blobs/uploads/", {
       method: "POST",
@@ -184,7 +184,7 @@ describe("the token service", () => {
     );
   });
 
-  test("refuses wrong passwords with a Basic challenge, another service and other grants", async () => {
+  test("refuses wrong passwords (Basic challenge), other services and other grants", async () => {
     const wrong = await registry.request("/auth/token?service=portfolio", {
       headers: { authorization: basic("alice", "nope") },
     });
@@ -243,7 +243,8 @@ describe("tokens that must not pass", () => {
     const [header, payload, signature] = token.split(".") as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
     claims.access[0].actions.push("delete");
-    const tampered = `${header}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${signature}`;
+    const body = Buffer.from(JSON.stringify(claims)).toString("base64url");
+    const tampered = `${header}.${body}.${signature}`;
 
     for (const bad of [tampered, await signed({}, "someone-else"), "not.a.jwt", "x"]) {
       const response = await as(registry, `Bearer ${bad}`).request("/v2/team/app/tags/list");
@@ -268,7 +269,7 @@ describe("what a caller sees and reaches", () => {
     expect(await catalogOf(`Bearer ${anonymous}`)).toEqual(["public/tool"]);
   });
 
-  test("the catalog challenges a caller without credentials, who may have some to send", async () => {
+  test("the catalog challenges a caller without credentials, who may have some", async () => {
     // oras and regctl send credentials only when challenged.
     const response = await registry.request("/v2/_catalog");
     expect(response.status).toBe(401);
@@ -286,7 +287,7 @@ describe("what a caller sees and reaches", () => {
     expect(((await next.json()) as { repositories: string[] }).repositories).toEqual(["team/app"]);
   });
 
-  test("a token needs registry:catalog:* for the catalog, then sees what its subject may pull", async () => {
+  test("the catalog needs registry:catalog:*, then shows what the subject may pull", async () => {
     const without = await tokenFor(registry, [], basic("bob", PASSWORD));
     const response = await as(registry, `Bearer ${without}`).request("/v2/_catalog");
     expect(response.status).toBe(401);

@@ -26,7 +26,7 @@ async function start(env: NodeJS.ProcessEnv, logTo?: string[]): Promise<TestRegi
 }
 
 describe("rate limits", () => {
-  test("repeated failed sign-ins from one address are refused with 429 and Retry-After", async () => {
+  test("repeated failed sign-ins from one address get 429 and Retry-After", async () => {
     const registry = await start({
       PORTFOLIO_AUTH_FILE: await writeAccessFile(dir),
       PORTFOLIO_AUTH_FAILURES_PER_MINUTE: "3",
@@ -51,7 +51,7 @@ describe("rate limits", () => {
     expect((await registry.request("/v2/")).status).toBe(401);
   });
 
-  test("refused tokens do not count as failed sign-ins: tokens expire in the normal course", async () => {
+  test("refused tokens are no failed sign-ins: tokens expire in the normal course", async () => {
     const registry = await start({
       PORTFOLIO_AUTH_FILE: await writeAccessFile(dir),
       PORTFOLIO_AUTH_FAILURES_PER_MINUTE: "3",
@@ -83,7 +83,7 @@ describe("rate limits", () => {
   });
 });
 
-test("no password, token or basic credential reaches the logs of an authenticated push", async () => {
+test("no password, token or basic credential reaches the logs of a push", async () => {
   const lines: string[] = [];
   const registry = await start({ PORTFOLIO_AUTH_FILE: await writeAccessFile(dir) }, lines);
   const credential = basic("alice", PASSWORD);
@@ -173,7 +173,7 @@ describe("an outside identity provider", () => {
     expect(challengeOf(push).error).toBe("insufficient_scope");
   });
 
-  test("a second issuer, trusted by a PEM public key with its own audience, is accepted", async () => {
+  test("a second issuer, trusted by PEM with its own audience, is accepted", async () => {
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({
       access: [{ type: "repository", name: "team/app", actions: ["pull"] }],
@@ -199,7 +199,7 @@ describe("an outside identity provider", () => {
     }
   });
 
-  test("an issuer whose keys cannot be fetched gets 503, not 401: the client should retry", async () => {
+  test("an issuer whose keys cannot be fetched gets 503 (retry), not 401", async () => {
     const unreachable = await start({
       PORTFOLIO_AUTH_FILE: await writeAccessFile(dir, {
         issuers: [{ issuer: "https://idp.test", jwksUrl: "http://127.0.0.1:1/jwks" }],

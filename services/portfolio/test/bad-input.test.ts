@@ -166,7 +166,7 @@ describe("requests Fastify or Node refuse before a route runs", () => {
 });
 
 describe("a manifest media type", () => {
-  it("is still accepted when well formed (the checks above refuse only unstorable text)", async () => {
+  it("is still accepted when well formed (only unstorable text is refused)", async () => {
     const configBytes = Buffer.from("{}");
     const config = await pushBlob(registry, "bad/text", configBytes);
     const payload = imageManifest({ digest: config, size: 2 }, [], {

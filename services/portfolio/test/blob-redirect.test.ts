@@ -115,7 +115,7 @@ interface Wired {
 }
 
 if (server === undefined) {
-  describe.skip("blob redirects to S3 (set PORTFOLIO_TEST_S3_ENDPOINT to run; see .ci/services/versitygw.sh)", () => {
+  describe.skip("blob redirects to S3 (set PORTFOLIO_TEST_S3_ENDPOINT, see versitygw.sh)", () => {
     it("needs an S3 server", () => undefined);
   });
 } else {

@@ -77,7 +77,7 @@ describe("pulling blobs", () => {
 });
 
 describe("deleting blobs", () => {
-  it("removes the blob from the repository at once and leaves other repositories alone", async () => {
+  it("removes the blob from the repository at once, leaving the others alone", async () => {
     const bytes = randomBytes(64);
     const digest = await pushBlob(registry, "delete/one", bytes);
     await pushBlob(registry, "delete/two", bytes);

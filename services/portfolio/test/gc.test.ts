@@ -64,7 +64,7 @@ describe("garbage collection in the embedded registry", () => {
     }
   }
 
-  it("frees the layer only the deleted manifest used; the shared layer is still served", async () => {
+  it("frees the layer only the deleted manifest used; the shared one stays", async () => {
     const repository = "gc/app";
     const configBytes = Buffer.from('{"architecture":"amd64","os":"linux"}');
     const uniqueBytes = randomBytes(3000);

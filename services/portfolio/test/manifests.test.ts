@@ -55,7 +55,7 @@ describe("pushing and pulling manifests", () => {
     expect(get.headers.get("docker-content-digest")).toBe(second.digest);
   });
 
-  it("accepts Docker schema 2 manifests and manifest lists, serving them with their type", async () => {
+  it("accepts Docker schema 2 manifests and lists, served with their type", async () => {
     const config = Buffer.from('{"os":"linux"}');
     const configDigest = await pushBlob(registry, "man/docker", config);
     const manifest = Buffer.from(

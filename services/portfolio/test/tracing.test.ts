@@ -94,7 +94,7 @@ describe("with no OTEL_* variable", () => {
 });
 
 describe("with OTEL_EXPORTER_OTLP_ENDPOINT", () => {
-  it("the blob service joins the caller's trace, logs its id and sends its spans as it stops", async () => {
+  it("the blob service joins the caller's trace, logs its id, flushes as it stops", async () => {
     const traceId = randomBytes(16).toString("hex");
     const parentSpanId = randomBytes(8).toString("hex");
     const { role, probe } = startProbed(["blobs"], {

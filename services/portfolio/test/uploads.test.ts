@@ -110,7 +110,7 @@ describe("chunked uploads", () => {
     expect(response.headers.get("oci-chunk-min-length")).toBeNull();
   });
 
-  it("takes chunks in order, reports progress, and refuses out-of-order chunks with 416", async () => {
+  it("takes chunks in order, reports progress, refuses out-of-order ones with 416", async () => {
     const bytes = randomBytes(3067);
     const location = await startUpload("up/chunked");
 

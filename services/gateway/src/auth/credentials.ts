@@ -4,7 +4,7 @@ export type Credentials =
   | { scheme: "bearer"; token: string }
   | { scheme: "unsupported" };
 
-/** Reads `Authorization: Basic …` (RFC 7617) or `Bearer …` (RFC 6750); undefined when absent. */
+/** Reads `Authorization: Basic …` (RFC 7617) or `Bearer …` (RFC 6750); undefined if absent. */
 export function parseAuthorization(header: string | undefined): Credentials | undefined {
   if (header === undefined || header === "") return undefined;
   const [scheme, value] = header.trim().split(/\s+/, 2);

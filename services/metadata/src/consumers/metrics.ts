@@ -76,7 +76,7 @@ export function registerConsumerMetrics(
 ): ConsumerMetrics {
   const events = new Counter({
     name: "portfolio_consumer_events_total",
-    help: "Records this consumer handled: applied, duplicate (applied before), ignored or malformed",
+    help: "Records this consumer handled: applied, duplicate (seen before), ignored or malformed",
     labelNames: ["consumer", "outcome"],
     registers: [registry],
   });

@@ -63,7 +63,7 @@ describe("applyOnce", () => {
     expect(await effectRows()).toBe(1);
   });
 
-  it("keeps neither effect nor marker when the effect fails, so redelivery applies it", async () => {
+  it("keeps no effect nor marker when the effect fails; redelivery applies it", async () => {
     const consumer = new CountingConsumer();
     const once = deleted();
     consumer.failNext = true;

@@ -16,7 +16,7 @@ describeKafka("consumer metrics on Kafka (PORTFOLIO_TEST_KAFKA_BROKERS)", () => 
   const kafka = new Kafka({ brokers, clientId: "portfolio-test", logLevel: logLevel.NOTHING });
   const database = useEmbeddedDatabase();
 
-  it("reports the records a group has yet to read, then none once the loop has applied them", async () => {
+  it("reports what a group has yet to read, then none once the loop applied it", async () => {
     const topic = `portfolio.test.${randomUUID()}`;
     const admin = kafka.admin();
     await admin.connect();

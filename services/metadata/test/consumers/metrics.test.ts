@@ -51,7 +51,7 @@ function fakeAdmin(watermarks: Watermarks[], committed: Record<number, number>) 
 const logger = pino({ level: "silent" });
 
 describe("consumer lag", () => {
-  it("is the high watermark minus the committed offset, from the low one when none applies", async () => {
+  it("is the high watermark minus the committed (or else the low) offset", async () => {
     const { admin } = fakeAdmin(
       [
         { partition: 0, low: 0, high: 10 },
@@ -73,7 +73,7 @@ describe("consumer lag", () => {
     ]);
   });
 
-  it("is left out of a scrape when the brokers do not answer in time, the rest still served", async () => {
+  it("is left out of a scrape when the brokers are slow; the rest is served", async () => {
     const registry = new Registry();
     const metrics = registerConsumerMetrics(registry, "gc-feed", {
       lag: () => new Promise(() => {}),

@@ -77,7 +77,7 @@ describe.each(backends)("outbox relay on %s", (_name, open) => {
 
   afterEach(() => Promise.all(relays.splice(0).map((r) => r.stop())));
 
-  it("publishes unpublished rows in sequence order as registry events, then marks them", async () => {
+  it("publishes unpublished rows in sequence order, then marks them", async () => {
     const a = await writeEvents(database, "library/a", 2);
     const b = await writeEvents(database, "library/b", 2);
     const a2 = await writeEvents(database, "library/a", 1);
@@ -115,7 +115,7 @@ describe.each(backends)("outbox relay on %s", (_name, open) => {
     expect(publisher.events.map((e) => e.id)).toEqual(ids);
   });
 
-  it("marks nothing when the publisher fails and delivers everything once it recovers", async () => {
+  it("marks nothing while the publisher fails; delivers everything once it recovers", async () => {
     const ids = await writeEvents(database, "library/retry", 12);
     const publisher = new MemoryPublisher();
     const published: number[] = [];
