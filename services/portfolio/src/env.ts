@@ -3,10 +3,11 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-/** `true` or `false`; unset or empty is false. */
-export function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+/** `true` or `false`; unset or empty is `fallback`, false unless given. */
+export function flag(env: NodeJS.ProcessEnv, name: string, fallback = false): boolean {
   const raw = env[name];
-  if (raw === undefined || raw === "" || raw === "false") return false;
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "false") return false;
   if (raw === "true") return true;
   throw new ConfigError(`${name} must be true or false, not ${raw}`);
 }

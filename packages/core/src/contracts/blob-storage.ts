@@ -94,11 +94,12 @@ export interface BlobStorage {
    * pulls go straight to the object store. The URL is a bearer credential:
    * it must never be logged. Nothing is checked: a URL for missing bytes
    * simply answers 404 when used. Absent where storage has no such URLs.
+   *
+   * `audience` says who will use it: registry clients (the default), who may
+   * reach the store under another name than the registry's own processes do,
+   * or those processes themselves (a gateway reading the bytes directly).
    */
-  presignRead?(
-    storageKey: string,
-    options: { expiresInSeconds: number },
-  ): Promise<string | undefined>;
+  presignRead?(storageKey: string, options: PresignOptions): Promise<string | undefined>;
 
   /**
    * Every stored blob and staged upload, in no particular order, for the
@@ -116,3 +117,12 @@ export interface BlobStorage {
 
   close(): Promise<void>;
 }
+
+/** Options of BlobStorage.presignRead. */
+export interface PresignOptions {
+  expiresInSeconds: number;
+  /** Default "clients". */
+  audience?: PresignAudience;
+}
+
+export type PresignAudience = "clients" | "registry";

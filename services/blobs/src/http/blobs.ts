@@ -8,7 +8,7 @@ import {
   sendJson,
   sendStream,
 } from "./exchange";
-import { parseRangeHeader } from "./protocol";
+import { parseRangeHeader, presignAudience } from "./protocol";
 import { PRESIGN_UNSUPPORTED } from "./wire-errors";
 
 /** Streams a blob, or the inclusive range the gateway has already checked against its size. */
@@ -46,7 +46,8 @@ export async function presignBlob({ storage, name, query, response }: Exchange):
   const expiresInSeconds = optionalCount(query, "expires");
   if (expiresInSeconds === undefined) throw new TypeError("expires is required");
 
-  const url = await storage.presignRead?.(name, { expiresInSeconds });
+  const audience = presignAudience(query.get("audience"));
+  const url = await storage.presignRead?.(name, { expiresInSeconds, audience });
   if (url === undefined) {
     sendJson(response, 501, { kind: PRESIGN_UNSUPPORTED, message: "storage cannot presign" });
     return;

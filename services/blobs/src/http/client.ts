@@ -5,6 +5,7 @@ import {
   type BlobStorage,
   type ByteRange,
   DomainError,
+  type PresignOptions,
   type StoredBlob,
   type StoredObject,
   UploadOffsetError,
@@ -12,6 +13,7 @@ import {
 } from "@portfolio/core";
 import { type Dispatcher, errors, Pool } from "undici";
 import { KeyedSerializer } from "../streams/keyed-serializer";
+import { DirectReads, type DirectReadsOptions } from "./direct-reads";
 import { parseListingLine } from "./objects";
 import { PresignedUrls } from "./presigned-urls";
 import {
@@ -38,7 +40,18 @@ export interface HttpBlobStorageOptions {
   commitTimeoutMs?: number;
   /** The id of the request being served, sent along so both services log it. */
   requestId?: () => string | undefined;
+  /**
+   * Read blobs straight from storage through presigned URLs when the
+   * service's driver can make them (see DirectReads); off when absent.
+   */
+  directReads?: DirectReadsOptions;
 }
+
+/**
+ * The URLs this process reads with: signed for the endpoint the blob service
+ * itself uses, and reused for half an hour.
+ */
+const REGISTRY_URLS: PresignOptions = { expiresInSeconds: 3600, audience: "registry" };
 
 type Call = Omit<Dispatcher.RequestOptions, "origin">;
 
@@ -64,9 +77,11 @@ export class HttpBlobStorage implements BlobStorage {
   private presigns = true;
   private readonly presigned = new PresignedUrls();
   private advertisedMinimum: number | undefined;
+  private readonly direct: DirectReads | undefined;
 
   constructor(private readonly options: HttpBlobStorageOptions) {
     this.pool = new Pool(options.url, { connections: options.connections ?? 64 });
+    this.direct = options.directReads && new DirectReads(options.directReads);
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.commitTimeoutMs = options.commitTimeoutMs ?? 600_000;
   }
@@ -134,8 +149,15 @@ export class HttpBlobStorage implements BlobStorage {
     await this.discard(this.uploads.run(uploadId.toLowerCase(), cancel));
   }
 
-  /** The response body itself; the caller consumes or destroys it. */
+  /**
+   * The response body itself; the caller consumes or destroys it. With
+   * direct reads on, the bytes come from storage itself when it can presign
+   * (see DirectReads), and through the service otherwise.
+   */
   async read(storageKey: string, range?: ByteRange): Promise<Readable> {
+    const direct = await this.readDirectly(storageKey, range);
+    if (direct !== undefined) return direct;
+
     const headers = range === undefined ? {} : { range: rangeHeader(range) };
     const answer = await this.call({ method: "GET", path: blobPath(storageKey), headers });
     return answer.body;
@@ -147,18 +169,14 @@ export class HttpBlobStorage implements BlobStorage {
    * filesystem blob service pays one round trip once, not on every pull.
    * A URL is reused for half its lifetime (see PresignedUrls).
    */
-  async presignRead(
-    storageKey: string,
-    { expiresInSeconds }: { expiresInSeconds: number },
-  ): Promise<string | undefined> {
+  async presignRead(storageKey: string, options: PresignOptions): Promise<string | undefined> {
     if (!this.presigns) return undefined;
-    const known = this.presigned.get(storageKey, expiresInSeconds);
+    const known = this.presigned.get(storageKey, options);
     if (known !== undefined) return known;
     try {
-      const path = presignPath(storageKey, expiresInSeconds);
-      const answer = await this.call({ method: "POST", path });
+      const answer = await this.call({ method: "POST", path: presignPath(storageKey, options) });
       const { url } = (await answer.body.json()) as { url: string };
-      this.presigned.set(storageKey, expiresInSeconds, url);
+      this.presigned.set(storageKey, options, url);
       return url;
     } catch (error) {
       if (!(error instanceof UnsupportedCallError)) throw error;
@@ -200,7 +218,19 @@ export class HttpBlobStorage implements BlobStorage {
   /** Waits for appends and commits under way, then closes the pooled connections. */
   async close(): Promise<void> {
     await this.uploads.idle();
-    await this.pool.close();
+    await Promise.all([this.pool.close(), this.direct?.close()]);
+  }
+
+  /** The blob from storage itself, or undefined to read it through the service. */
+  private async readDirectly(storageKey: string, range?: ByteRange): Promise<Readable | undefined> {
+    if (this.direct === undefined || this.direct.paused) return undefined;
+    const url = await this.presignRead(storageKey, REGISTRY_URLS);
+    if (url === undefined) return undefined;
+
+    const body = await this.direct.read(url, range);
+    // A URL storage refused is not tried again; the next read asks for a new one.
+    if (body === undefined) this.presigned.forget(storageKey, REGISTRY_URLS);
+    return body;
   }
 
   /**

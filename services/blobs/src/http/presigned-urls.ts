@@ -1,3 +1,5 @@
+import type { PresignOptions } from "@portfolio/core";
+
 /** How many URLs are remembered at most; the oldest go first. */
 const CAPACITY = 10_000;
 
@@ -14,20 +16,29 @@ export class PresignedUrls {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  get(storageKey: string, expiresInSeconds: number): string | undefined {
-    const key = `${storageKey} ${expiresInSeconds}`;
+  get(storageKey: string, options: PresignOptions): string | undefined {
+    const key = keyOf(storageKey, options);
     const entry = this.entries.get(key);
     if (entry && entry.reuseUntil > this.now()) return entry.url;
     if (entry) this.entries.delete(key);
     return undefined;
   }
 
-  set(storageKey: string, expiresInSeconds: number, url: string): void {
+  set(storageKey: string, options: PresignOptions, url: string): void {
     if (this.entries.size >= CAPACITY) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    const reuseUntil = this.now() + (expiresInSeconds * 1000) / 2;
-    this.entries.set(`${storageKey} ${expiresInSeconds}`, { url, reuseUntil });
+    const reuseUntil = this.now() + (options.expiresInSeconds * 1000) / 2;
+    this.entries.set(keyOf(storageKey, options), { url, reuseUntil });
   }
+
+  /** Drops a URL that storage refused (its credentials were rotated, say). */
+  forget(storageKey: string, options: PresignOptions): void {
+    this.entries.delete(keyOf(storageKey, options));
+  }
+}
+
+function keyOf(storageKey: string, { expiresInSeconds, audience = "clients" }: PresignOptions) {
+  return `${storageKey} ${expiresInSeconds} ${audience}`;
 }

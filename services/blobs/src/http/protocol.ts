@@ -1,4 +1,4 @@
-import type { ByteRange } from "@portfolio/core";
+import type { ByteRange, PresignAudience, PresignOptions } from "@portfolio/core";
 
 /*
  * The blob service's HTTP API, shared by server and client so the two cannot drift:
@@ -13,7 +13,7 @@ import type { ByteRange } from "@portfolio/core";
  *   GET    /blobs/:key   (Range: bytes=a-b) the blob's bytes                    200 or 206
  *   DELETE /blobs/:key                     delete                              204
  *   POST   /blobs/:key/presign?expires=s   a URL to GET the blob from directly 200 {"url": u}
- *                                          (501 when the driver cannot make one)
+ *          &audience=clients|registry      (501 when the driver cannot make one)
  *   GET    /objects                        every stored object, NDJSON         200
  *                                          (see objects.ts; for the garbage collector)
  *   GET    /healthz, /readyz               liveness, and the driver's ping     200 or 503
@@ -44,9 +44,17 @@ export function blobPath(storageKey: string): string {
   return `/blobs/${encodeURIComponent(storageKey)}`;
 }
 
-export function presignPath(storageKey: string, expiresInSeconds: number): string {
-  const query = new URLSearchParams({ expires: `${expiresInSeconds}` });
+export function presignPath(
+  storageKey: string,
+  { expiresInSeconds, audience = "clients" }: PresignOptions,
+): string {
+  const query = new URLSearchParams({ expires: `${expiresInSeconds}`, audience });
   return `${blobPath(storageKey)}/presign?${query}`;
+}
+
+export function presignAudience(value: string | null): PresignAudience {
+  if (value === null || value === "clients" || value === "registry") return value ?? "clients";
+  throw new TypeError(`audience must be clients or registry, not ${value}`);
 }
 
 /** An HTTP Range header for an inclusive byte range (RFC 9110, section 14.1.2). */

@@ -6,9 +6,9 @@ export const MAX_PRESIGN_SECONDS = 7 * 24 * 60 * 60;
 
 /**
  * Signs GetObject URLs locally (no request is sent). The client it signs with
- * must carry the endpoint that the registry's clients reach, which may differ
- * from the one this process uses (a cluster-internal name, say): the host is
- * part of the signature, so it cannot be rewritten afterwards.
+ * must carry the endpoint that the URL's users reach, which for registry
+ * clients may differ from the one this process uses (a cluster-internal name,
+ * say): the host is part of the signature, so it cannot be rewritten afterwards.
  */
 export class Presigner {
   constructor(

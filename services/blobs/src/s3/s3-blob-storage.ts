@@ -7,6 +7,7 @@ import {
   BlobUnknownError,
   type ByteRange,
   DigestMismatchError,
+  type PresignOptions,
   parseDigest,
   type StoredBlob,
   type StoredObject,
@@ -55,7 +56,10 @@ export class S3BlobStorage extends SerialisedUploads implements BlobStorage {
   private readonly client: S3Client;
   /** Its own client only when it signs for another endpoint; else `client`. */
   private readonly signingClient: S3Client;
+  /** Signs for the endpoint registry clients reach (PORTFOLIO_S3_PUBLIC_ENDPOINT when set). */
   private readonly presigner: Presigner;
+  /** Signs for the endpoint this process uses, for Portfolio's own processes. */
+  private readonly registryPresigner: Presigner;
   private readonly context: AppendContext;
   private readonly digests = new RunningSha256();
 
@@ -67,6 +71,7 @@ export class S3BlobStorage extends SerialisedUploads implements BlobStorage {
       ? createS3Client({ ...options, endpoint: publicEndpoint })
       : this.client;
     this.presigner = new Presigner(this.signingClient, options.bucket);
+    this.registryPresigner = new Presigner(this.client, options.bucket);
     const objects = new S3Objects(this.client, options.bucket);
     const layout = new S3Layout(options.prefix);
     this.context = { objects, layout, states: new UploadStates(objects, layout) };
@@ -122,11 +127,12 @@ export class S3BlobStorage extends SerialisedUploads implements BlobStorage {
   /** A presigned GetObject URL, signed locally; S3 honours Range on it. */
   async presignRead(
     storageKey: string,
-    { expiresInSeconds }: { expiresInSeconds: number },
+    { expiresInSeconds, audience = "clients" }: PresignOptions,
   ): Promise<string> {
     const key = asUuid(storageKey);
     if (key === undefined) throw new BlobUnknownError(storageKey);
-    return this.presigner.getUrl(this.context.layout.blobKey(key), expiresInSeconds);
+    const presigner = audience === "registry" ? this.registryPresigner : this.presigner;
+    return presigner.getUrl(this.context.layout.blobKey(key), expiresInSeconds);
   }
 
   listObjects(): AsyncIterable<StoredObject> {

@@ -1,8 +1,10 @@
-import { HttpBlobStorage } from "@portfolio/blobs";
+import { type DirectReadFallback, HttpBlobStorage } from "@portfolio/blobs";
+import type { Logger } from "pino";
 import { buildGateway, currentRequestId } from "@portfolio/gateway";
 import { GrpcMetadataStore, withGrpcClientMetrics } from "@portfolio/metadata";
 import { accessControlFor } from "../auth-config";
 import { ConfigError, loadConfig } from "../config";
+import { flag } from "../env";
 import { runUntilSignalled } from "../lifecycle";
 import { createLogger } from "../logger";
 import { processMetrics } from "../process-metrics";
@@ -15,6 +17,10 @@ import { processMetrics } from "../process-metrics";
  *   PORTFOLIO_HOST, PORTFOLIO_PORT  where to listen, as for `portfolio serve`
  *   PORTFOLIO_METADATA_ADDRESS      the metadata service's gRPC host:port, default 127.0.0.1:5001
  *   PORTFOLIO_BLOBS_URL             the blob service's URL, default http://127.0.0.1:5002
+ *   PORTFOLIO_BLOB_DIRECT_READS     true (default) or false: read blobs for pulls straight
+ *                                   from S3 through presigned URLs, not through the blob
+ *                                   service; falls back to the service when S3 refuses or
+ *                                   cannot be reached
  *   PORTFOLIO_LOG_LEVEL, the limits and access control of `portfolio serve`; with
  *   access control, PORTFOLIO_AUTH_TOKEN_KEY_FILE too, the same for every replica
  */
@@ -32,6 +38,9 @@ export async function gateway(env: NodeJS.ProcessEnv = process.env): Promise<voi
   const storage = new HttpBlobStorage({
     url: blobsUrl(env.PORTFOLIO_BLOBS_URL || "http://127.0.0.1:5002"),
     requestId: currentRequestId,
+    directReads: flag(env, "PORTFOLIO_BLOB_DIRECT_READS", true)
+      ? { onFallback: (reason) => logDirectReadFallback(logger, reason) }
+      : undefined,
   });
   const app = buildGateway({
     backends: { metadata, storage },
@@ -53,6 +62,16 @@ export async function gateway(env: NodeJS.ProcessEnv = process.env): Promise<voi
     await app.close();
     await Promise.all([metadata.close(), storage.close()]);
   });
+}
+
+/** Why a pull went through the blob service after all; the presigned URL itself is never logged. */
+function logDirectReadFallback(logger: Logger, reason: DirectReadFallback): void {
+  if (reason.kind === "unreachable") {
+    const { error, pausedForMs } = reason;
+    logger.warn({ err: error, pausedForMs }, "storage unreachable; pulls go via the blob service");
+  } else {
+    logger.warn({ reason }, "storage refused a direct read; read it via the blob service");
+  }
 }
 
 function blobsUrl(value: string): string {

@@ -1,0 +1,198 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  BlobServer,
+  type DirectReadFallback,
+  FilesystemBlobStorage,
+  HttpBlobStorage,
+} from "@portfolio/blobs";
+import { type BlobStorage, BlobUnknownError, digestOf } from "@portfolio/core";
+import pino from "pino";
+import { bodyOf } from "./bodies";
+import { s3Fixture, s3FromEnvironment } from "./s3-fixture";
+
+const silent = pino({ level: "silent" });
+const content = randomBytes(64 * 1024);
+
+async function store(storage: BlobStorage): Promise<string> {
+  const uploadId = randomUUID();
+  await storage.createUpload(uploadId);
+  await storage.appendUpload(uploadId, bodyOf(content));
+  return (await storage.commitUpload(uploadId, digestOf(content))).storageKey;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * A blob service over `storage` and a client of it with direct reads on,
+ * recording the service's request paths and every fallback the client took.
+ */
+async function serveDirect(storage: BlobStorage) {
+  const server = new BlobServer({ storage, logger: silent });
+  const fallbacks: DirectReadFallback[] = [];
+  const client = new HttpBlobStorage({
+    url: await server.listen(0, "127.0.0.1"),
+    directReads: { onFallback: (reason) => fallbacks.push(reason), timeoutMs: 5_000 },
+  });
+  const paths: string[] = [];
+  server.server.on("request", (request) => paths.push(request.url ?? ""));
+  return {
+    client,
+    paths,
+    fallbacks,
+    /** The service's own blob reads, as opposed to presign calls. */
+    serviceReads: () => paths.filter((path) => /^\/blobs\/[^/?]+$/.test(path)).length,
+    async stop() {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+
+/**
+ * A filesystem driver that claims to presign, handing out URLs of a stand-in
+ * store on loopback whose answers each test picks: the shapes real stores
+ * take when they misbehave, which a real S3 server cannot be made to show.
+ */
+async function withStandInStore(
+  answer: (request: IncomingMessage, response: ServerResponse) => void,
+  test: (fixture: { key: string; service: Awaited<ReturnType<typeof serveDirect>> }) => Promise<void>,
+) {
+  const root = await mkdtemp(join(tmpdir(), "portfolio-direct-"));
+  const standIn = createServer(answer);
+  await new Promise<void>((resolve) => standIn.listen(0, "127.0.0.1", resolve));
+  const { port } = standIn.address() as AddressInfo;
+  const driver = await FilesystemBlobStorage.open(root);
+  const presigning = Object.assign(Object.create(driver) as BlobStorage, {
+    presignRead: async (key: string) => `http://127.0.0.1:${port}/bucket/${key}?X-Amz-Signature=s`,
+  });
+  const service = await serveDirect(presigning);
+  try {
+    await test({ key: await store(driver), service });
+  } finally {
+    await service.stop();
+    standIn.closeAllConnections();
+    await new Promise((resolve) => standIn.close(resolve));
+    await driver.close();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+describe("direct reads, when storage misbehaves", () => {
+  it("read through the service when storage refuses the URL", async () => {
+    const refuse = (_: IncomingMessage, response: ServerResponse) => {
+      response.writeHead(403).end("<Error><Code>AccessDenied</Code></Error>");
+    };
+    await withStandInStore(refuse, async ({ key, service }) => {
+      expect(await readAll(await service.client.read(key))).toEqual(content);
+      expect(service.fallbacks).toEqual([{ kind: "status", status: 403 }]);
+      expect(service.serviceReads()).toBe(1);
+
+      // The refused URL is not used again: the next read asks for a new one.
+      await readAll(await service.client.read(key));
+      expect(service.paths.filter((path) => path.includes("/presign"))).toHaveLength(2);
+    });
+  });
+
+  it("read through the service when storage ignores the Range header", async () => {
+    const ignoreRange = (_: IncomingMessage, response: ServerResponse) => {
+      response.writeHead(200, { "content-length": content.length }).end(content);
+    };
+    await withStandInStore(ignoreRange, async ({ key, service }) => {
+      const slice = await readAll(await service.client.read(key, { start: 100, end: 199 }));
+
+      expect(slice).toEqual(content.subarray(100, 200));
+      expect(service.fallbacks).toEqual([{ kind: "status", status: 200 }]);
+    });
+  });
+
+  it("read through the service when storage answers another range", async () => {
+    const otherRange = (_: IncomingMessage, response: ServerResponse) => {
+      const headers = { "content-range": `bytes 0-99/${content.length}` };
+      response.writeHead(206, headers).end(content.subarray(0, 100));
+    };
+    await withStandInStore(otherRange, async ({ key, service }) => {
+      const slice = await readAll(await service.client.read(key, { start: 100, end: 199 }));
+
+      expect(slice).toEqual(content.subarray(100, 200));
+      expect(service.fallbacks).toEqual([
+        { kind: "range", contentRange: `bytes 0-99/${content.length}` },
+      ]);
+    });
+  });
+
+  it("pause after storage cannot be reached, and read through the service meanwhile", async () => {
+    const hangUp = (request: IncomingMessage) => request.socket.destroy();
+    await withStandInStore(hangUp, async ({ key, service }) => {
+      expect(await readAll(await service.client.read(key))).toEqual(content);
+      expect(await readAll(await service.client.read(key))).toEqual(content);
+
+      expect(service.fallbacks).toHaveLength(1);
+      expect(service.fallbacks[0]).toMatchObject({ kind: "unreachable", pausedForMs: 60_000 });
+      expect(service.serviceReads()).toBe(2);
+    });
+  });
+});
+
+const server = s3FromEnvironment();
+
+if (server === undefined) {
+  describe.skip("direct reads from S3 (set PORTFOLIO_TEST_S3_ENDPOINT, see versitygw.sh)", () => {
+    it("needs an S3 server", () => undefined);
+  });
+} else {
+  const options = server;
+
+  describe("direct reads from a real S3 server", () => {
+    let fixture: ReturnType<typeof s3Fixture>;
+    let key: string;
+
+    beforeAll(async () => {
+      // Clients are sent to a public name this process cannot reach: reads
+      // still go direct, on URLs signed for the endpoint the service uses.
+      fixture = s3Fixture({ ...options, publicEndpoint: "http://127.0.0.1:9" });
+      key = await store(fixture.storage);
+    });
+    afterAll(async () => {
+      await fixture.storage.close();
+      await fixture.removeAll();
+    });
+
+    it("give the blob and its ranges without the service reading a byte", async () => {
+      const service = await serveDirect(fixture.storage);
+      try {
+        expect(await readAll(await service.client.read(key))).toEqual(content);
+        const slice = await readAll(await service.client.read(key, { start: 10, end: 4095 }));
+        expect(slice).toEqual(content.subarray(10, 4096));
+
+        expect(service.serviceReads()).toBe(0);
+        expect(service.fallbacks).toEqual([]);
+        // One URL, reused for both reads.
+        expect(service.paths.filter((path) => path.includes("audience=registry"))).toHaveLength(1);
+      } finally {
+        await service.stop();
+      }
+    });
+
+    it("answer BlobUnknownError, through the service, once the object is gone", async () => {
+      const gone = await store(fixture.storage);
+      const service = await serveDirect(fixture.storage);
+      try {
+        await fixture.storage.delete(gone);
+
+        await expect(service.client.read(gone)).rejects.toThrow(BlobUnknownError);
+        expect(service.fallbacks).toEqual([{ kind: "status", status: 404 }]);
+      } finally {
+        await service.stop();
+      }
+    });
+  });
+}
