@@ -61,8 +61,12 @@ async function main([targetsFile, outFile]: string[]): Promise<void> {
   const started = Date.now();
 
   for (const target of targets) await target.client.probeSinglePost("bench/probe");
+  // A full round of small blobs, so that what is measured is a server in its
+  // steady state: Node compiles hot code only after some hundreds of requests,
+  // which a registry that runs for days does once. Go has no such warm-up, and
+  // gets the same round.
   log(`warm-up: ${targets.map((t) => t.name).join(", ")}`);
-  await runRound(targets, -1, 16, 64 * MiB);
+  await runRound(targets, -1, settings.smallCount, 64 * MiB);
 
   const measurements: Measurement[] = [];
   for (let r = 0; r < settings.rounds; r++) {
@@ -134,7 +138,7 @@ async function runRound(targets: Target[], r: number, smallCount: number, largeB
 
 async function runOne(target: Target, workload: Workload, small: SmallSet, large: LargeBlob) {
   const { client } = target;
-  const sampler = workload.endsWith("GiB") ? new ProcSampler(target) : undefined;
+  const sampler = new ProcSampler(target);
   const t0 = performance.now();
   let bytes: number;
   try {
@@ -143,11 +147,11 @@ async function runOne(target: Target, workload: Workload, small: SmallSet, large
     else if (workload === "push 1GiB") bytes = await pushLarge(client, large);
     else bytes = await pullLarge(client, large);
   } catch (error) {
-    sampler?.stop();
+    sampler.stop();
     throw new Error(`${workload} on ${target.name} failed`, { cause: error });
   }
   const seconds = (performance.now() - t0) / 1000;
-  const sampled = sampler?.stop();
+  const sampled = sampler.stop();
   return { seconds: round(seconds, 3), mbps: round(bytes / 1e6 / seconds, 1), sampled };
 }
 
@@ -189,22 +193,26 @@ function summarise(
     peerRatios[workload] = vsPeer;
   }
 
-  // Peak RSS over all rounds and CPU-s per GB (median), per process, per 1 GiB workload.
+  // Peak RSS over all rounds (1 GiB workloads) and CPU-s per GB moved (median,
+  // every workload), per process.
   const processes: Record<string, Record<string, Record<string, number>>> = {};
   for (const target of targets) {
     const perProcess: Record<string, Record<string, number>> = {};
-    for (const workload of ["push 1GiB", "pull 1GiB"] as const) {
+    for (const workload of WORKLOADS) {
       const runs = of(workload, target.name);
-      const names = Object.keys(runs[0]?.sampled?.peakRssMiB ?? {});
-      for (const name of names) {
+      const gigabytes =
+        (workload.endsWith("GiB") ? settings.largeBytes : settings.smallCount * MiB) / 1e9;
+      for (const name of Object.keys(runs[0]?.sampled?.peakRssMiB ?? {})) {
         perProcess[name] ??= {};
         const entry = perProcess[name];
-        entry[`${workload} peak RSS MiB`] = round(
-          Math.max(...runs.map((m) => m.sampled?.peakRssMiB[name] ?? 0)),
-          1,
-        );
+        if (workload.endsWith("GiB")) {
+          entry[`${workload} peak RSS MiB`] = round(
+            Math.max(...runs.map((m) => m.sampled?.peakRssMiB[name] ?? 0)),
+            1,
+          );
+        }
         entry[`${workload} CPU-s/GB`] = round(
-          median(runs.map((m) => (m.sampled?.cpuSeconds[name] ?? 0) / (settings.largeBytes / 1e9))),
+          median(runs.map((m) => (m.sampled?.cpuSeconds[name] ?? 0) / gigabytes)),
         );
       }
     }
@@ -246,7 +254,7 @@ function printReport(targets: Target[], record: ReturnType<typeof summarise>) {
   process.stdout.write(`\n${table([header, ...rows])}\n\n`);
 
   const memoryRows = [
-    ["process", "RSS push 1GiB", "RSS pull 1GiB", "lifetime RSS", "CPU-s/GB push", "pull"],
+    ["process", "RSS push 1GiB", "RSS pull 1GiB", "lifetime RSS", ...WORKLOADS.map(cpuColumn)],
   ];
   for (const [registry, perProcess] of Object.entries(record.processes)) {
     for (const [name, e] of Object.entries(perProcess)) {
@@ -257,12 +265,15 @@ function printReport(targets: Target[], record: ReturnType<typeof summarise>) {
         mib(e["push 1GiB peak RSS MiB"]),
         mib(e["pull 1GiB peak RSS MiB"]),
         mib(e["lifetime peak RSS MiB"]),
-        cpu(e["push 1GiB CPU-s/GB"]),
-        cpu(e["pull 1GiB CPU-s/GB"]),
+        ...WORKLOADS.map((workload) => cpu(e[`${workload} CPU-s/GB`])),
       ]);
     }
   }
   process.stdout.write(`${table(memoryRows)}\n\n`);
+}
+
+function cpuColumn(workload: Workload): string {
+  return `CPU-s/GB ${workload}`;
 }
 
 function short(name: string): string {

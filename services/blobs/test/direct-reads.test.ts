@@ -64,7 +64,10 @@ async function serveDirect(storage: BlobStorage) {
  */
 async function withStandInStore(
   answer: (request: IncomingMessage, response: ServerResponse) => void,
-  test: (fixture: { key: string; service: Awaited<ReturnType<typeof serveDirect>> }) => Promise<void>,
+  test: (fixture: {
+    key: string;
+    service: Awaited<ReturnType<typeof serveDirect>>;
+  }) => Promise<void>,
 ) {
   const root = await mkdtemp(join(tmpdir(), "portfolio-direct-"));
   const standIn = createServer(answer);

@@ -1,7 +1,7 @@
 import { type DirectReadFallback, HttpBlobStorage } from "@portfolio/blobs";
-import type { Logger } from "pino";
 import { buildGateway, currentRequestId } from "@portfolio/gateway";
 import { GrpcMetadataStore, withGrpcClientMetrics } from "@portfolio/metadata";
+import type { Logger } from "pino";
 import { accessControlFor } from "../auth-config";
 import { ConfigError, loadConfig } from "../config";
 import { flag } from "../env";
