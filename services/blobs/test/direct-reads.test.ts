@@ -185,6 +185,23 @@ if (server === undefined) {
       }
     });
 
+    it("need no presign call for a blob stored through the same client", async () => {
+      const service = await serveDirect(fixture.storage);
+      try {
+        const committed = await store(service.client);
+        const put = await service.client.putBlob(bodyOf(content), digestOf(content));
+        expect(Object.keys(put).sort()).toEqual(["digest", "size", "storageKey"]);
+
+        for (const stored of [committed, put.storageKey]) {
+          expect(await readAll(await service.client.read(stored))).toEqual(content);
+        }
+        expect(service.paths.filter((path) => path.includes("/presign"))).toEqual([]);
+        expect(service.serviceReads()).toBe(0);
+      } finally {
+        await service.stop();
+      }
+    });
+
     it("answer BlobUnknownError, through the service, once the object is gone", async () => {
       const gone = await store(fixture.storage);
       const service = await serveDirect(fixture.storage);

@@ -1,4 +1,4 @@
-import type { ByteRange } from "@portfolio/core";
+import type { ByteRange, StoredBlob } from "@portfolio/core";
 import { putViaUpload } from "../put-via-upload";
 import {
   type Exchange,
@@ -8,7 +8,12 @@ import {
   sendJson,
   sendStream,
 } from "./exchange";
-import { parseRangeHeader, presignAudience } from "./protocol";
+import {
+  parseRangeHeader,
+  presignAudience,
+  REGISTRY_URL_EXPIRES,
+  type StoredBlobAnswer,
+} from "./protocol";
 import { PRESIGN_UNSUPPORTED } from "./wire-errors";
 
 /** Streams a blob, or the inclusive range the gateway has already checked against its size. */
@@ -26,7 +31,8 @@ export async function readBlob({ storage, name, request, response }: Exchange): 
  * Stores the streamed body as a new blob, through the driver's shortcut when
  * it has one. A failed body is the driver's to clean up, as for an append.
  */
-export async function putBlob({ storage, request, response, query }: Exchange): Promise<void> {
+export async function putBlob(exchange: Exchange): Promise<void> {
+  const { storage, request, response, query } = exchange;
   const digest = requiredText(query, "digest");
   const options = { length: optionalCount(query, "length") };
 
@@ -34,7 +40,7 @@ export async function putBlob({ storage, request, response, query }: Exchange): 
     ? await storage.putBlob(request, digest, options)
     : await putViaUpload(storage, request, digest, options);
 
-  sendJson(response, 201, blob);
+  sendJson(response, 201, await withRegistryUrl(exchange, blob));
 }
 
 /**
@@ -53,6 +59,29 @@ export async function presignBlob({ storage, name, query, response }: Exchange):
     return;
   }
   sendJson(response, 200, { url });
+}
+
+/**
+ * The stored blob, with a URL for the registry to read it by when the caller
+ * asked for one and the driver can presign (see protocol.ts). The blob is
+ * stored by now, so a URL that cannot be made is left out rather than failing
+ * the call: the gateway would report a stored blob as not stored.
+ */
+export async function withRegistryUrl(
+  { storage, query, log }: Exchange,
+  blob: StoredBlob,
+): Promise<StoredBlobAnswer> {
+  const asked = query.get(REGISTRY_URL_EXPIRES);
+  if (asked === null || storage.presignRead === undefined) return blob;
+  const expiresInSeconds = Number(asked);
+  try {
+    const options = { expiresInSeconds, audience: "registry" } as const;
+    const registryUrl = await storage.presignRead(blob.storageKey, options);
+    return registryUrl === undefined ? blob : { ...blob, registryUrl };
+  } catch (error) {
+    log.warn({ err: error }, "could not presign the stored blob for the gateway");
+    return blob;
+  }
 }
 
 export async function deleteBlob({ storage, name, response }: Exchange): Promise<void> {

@@ -1,4 +1,4 @@
-import type { ByteRange, PresignAudience, PresignOptions } from "@portfolio/core";
+import type { ByteRange, PresignAudience, PresignOptions, StoredBlob } from "@portfolio/core";
 
 /*
  * The blob service's HTTP API, shared by server and client so the two cannot drift:
@@ -18,6 +18,12 @@ import type { ByteRange, PresignAudience, PresignOptions } from "@portfolio/core
  *                                          (see objects.ts; for the garbage collector)
  *   GET    /healthz, /readyz               liveness, and the driver's ping     200 or 503
  *   GET    /metrics                        Prometheus text (metrics/)          200
+ *
+ * The two calls that store a blob (commit, POST /blobs) also take
+ * `registry-url-expires=s`: the answer then carries `registryUrl`, a URL to
+ * read the new blob with (presigned for the registry's own processes), when
+ * the driver can make one. A gateway that reads storage directly keeps it, so
+ * the first pull of a blob it stored needs no presign call of its own.
  *
  * Failures answer `{kind, message, ...fields}` (see wire-errors.ts). Every
  * answer carries the driver's minimum chunk length, when it has one, in
@@ -50,6 +56,13 @@ export function presignPath(
 ): string {
   const query = new URLSearchParams({ expires: `${expiresInSeconds}`, audience });
   return `${blobPath(storageKey)}/presign?${query}`;
+}
+
+export const REGISTRY_URL_EXPIRES = "registry-url-expires";
+
+/** What commit and POST /blobs answer: the stored blob, and a URL when one was asked for. */
+export interface StoredBlobAnswer extends StoredBlob {
+  registryUrl?: string;
 }
 
 export function presignAudience(value: string | null): PresignAudience {

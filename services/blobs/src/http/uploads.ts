@@ -1,5 +1,6 @@
 import { UploadUnknownError } from "@portfolio/core";
 import { type Exchange, optionalCount, requiredText, sendEmpty, sendJson } from "./exchange";
+import { withRegistryUrl } from "./blobs";
 import { UPLOAD_SIZE_HEADER } from "./protocol";
 
 /*
@@ -43,7 +44,7 @@ export async function commitUpload(exchange: Exchange): Promise<void> {
 
   const blob = await inOrder(exchange, () => storage.commitUpload(name, digest));
 
-  sendJson(response, 201, blob);
+  sendJson(response, 201, await withRegistryUrl(exchange, blob));
 }
 
 export async function cancelUpload(exchange: Exchange): Promise<void> {
