@@ -87,6 +87,15 @@ grpc_calls_counted() {
     grep -E '^portfolio_grpc_server_handled_total\{.*method="FindBlob".*code="OK".*\} [1-9]'
 }
 
+# blobs_read_directly: the gateway read pulled blobs straight from S3, and
+# never had to fall back to the blob service.
+blobs_read_directly() {
+  local metrics
+  metrics="$(curl -s "http://$REGISTRY_ADDR/metrics")"
+  grep -E '^portfolio_blob_direct_reads_total\{outcome="direct"\} [1-9]' <<<"$metrics" &&
+    ! grep -E '^portfolio_blob_direct_reads_total\{outcome="(status|range|unreachable)"\}' <<<"$metrics"
+}
+
 gc_layer_of() { # gc_layer_of REFERENCE INDEX: the digest of the image's INDEXth layer
   crane manifest "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['layers'][$2]['digest'])"
 }
@@ -119,6 +128,7 @@ run_gc() {
   gc_check "real clients pass with the collector running" bash "$repo/.ci/clients.sh" "$REGISTRY_ADDR"
   gc_check "the collector is still running" kill -0 "${started_pgids[-1]}"
   gc_check "gRPC calls are counted by the gateway and the metadata service" grpc_calls_counted
+  gc_check "the gateway read pulled blobs straight from S3" blobs_read_directly
   rm -rf "$tmp"
   echo "gc: $gc_passed passed, $gc_failed failed"
   ((gc_failed == 0))

@@ -38,9 +38,16 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 async function serveDirect(storage: BlobStorage) {
   const server = new BlobServer({ storage, logger: silent });
   const fallbacks: DirectReadFallback[] = [];
+  let direct = 0;
   const client = new HttpBlobStorage({
     url: await server.listen(0, "127.0.0.1"),
-    directReads: { onFallback: (reason) => fallbacks.push(reason), timeoutMs: 5_000 },
+    directReads: {
+      onOutcome: (outcome) => {
+        if (outcome.kind === "direct") direct += 1;
+        else fallbacks.push(outcome);
+      },
+      timeoutMs: 5_000,
+    },
   });
   const paths: string[] = [];
   server.server.on("request", (request) => paths.push(request.url ?? ""));
@@ -48,6 +55,7 @@ async function serveDirect(storage: BlobStorage) {
     client,
     paths,
     fallbacks,
+    directReads: () => direct,
     /** The service's own blob reads, as opposed to presign calls. */
     serviceReads: () => paths.filter((path) => /^\/blobs\/[^/?]+$/.test(path)).length,
     async stop() {
@@ -177,6 +185,7 @@ if (server === undefined) {
         expect(slice).toEqual(content.subarray(10, 4096));
 
         expect(service.serviceReads()).toBe(0);
+        expect(service.directReads()).toBe(2);
         expect(service.fallbacks).toEqual([]);
         // One URL, reused for both reads.
         expect(service.paths.filter((path) => path.includes("audience=registry"))).toHaveLength(1);

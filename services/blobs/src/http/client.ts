@@ -25,8 +25,8 @@ import {
   presignPath,
   REGISTRY_URL_EXPIRES,
   REQUEST_ID_HEADER,
-  type StoredBlobAnswer,
   rangeHeader,
+  type StoredBlobAnswer,
   uploadPath,
 } from "./protocol";
 import { fromWireError, UnsupportedCallError } from "./wire-errors";

@@ -10,10 +10,12 @@ export interface DirectReadsOptions {
   timeoutMs?: number;
   /** How long direct reads stop after storage could not be reached; default 60 s. */
   pauseMs?: number;
-  /** Told why a read went back to the blob service; the URL is never passed on. */
-  onFallback?: (reason: DirectReadFallback) => void;
+  /** Told how each read went: direct, or why it went back to the blob service. Never the URL. */
+  onOutcome?: (outcome: DirectReadOutcome) => void;
   now?: () => number;
 }
+
+export type DirectReadOutcome = { kind: "direct" } | DirectReadFallback;
 
 export type DirectReadFallback =
   | { kind: "status"; status: number }
@@ -67,23 +69,24 @@ export class DirectReads {
       });
     } catch (error) {
       this.pausedUntil = this.now() + this.pauseMs;
-      this.options.onFallback?.({ kind: "unreachable", error, pausedForMs: this.pauseMs });
+      this.options.onOutcome?.({ kind: "unreachable", error, pausedForMs: this.pauseMs });
       return undefined;
     }
 
     const expected = range === undefined ? 200 : 206;
     if (answer.statusCode !== expected) {
       await answer.body.dump();
-      this.options.onFallback?.({ kind: "status", status: answer.statusCode });
+      this.options.onOutcome?.({ kind: "status", status: answer.statusCode });
       return undefined;
     }
     const contentRange = answer.headers["content-range"];
     if (range !== undefined && !sameRange(contentRange, range)) {
       await answer.body.dump();
       const reported = typeof contentRange === "string" ? contentRange : undefined;
-      this.options.onFallback?.({ kind: "range", contentRange: reported });
+      this.options.onOutcome?.({ kind: "range", contentRange: reported });
       return undefined;
     }
+    this.options.onOutcome?.({ kind: "direct" });
     return answer.body;
   }
 

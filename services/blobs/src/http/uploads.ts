@@ -1,6 +1,6 @@
 import { UploadUnknownError } from "@portfolio/core";
-import { type Exchange, optionalCount, requiredText, sendEmpty, sendJson } from "./exchange";
 import { withRegistryUrl } from "./blobs";
+import { type Exchange, optionalCount, requiredText, sendEmpty, sendJson } from "./exchange";
 import { UPLOAD_SIZE_HEADER } from "./protocol";
 
 /*

@@ -1,9 +1,9 @@
-import { type DirectReadFallback, HttpBlobStorage } from "@portfolio/blobs";
+import { HttpBlobStorage } from "@portfolio/blobs";
 import { buildGateway, currentRequestId } from "@portfolio/gateway";
 import { GrpcMetadataStore, withGrpcClientMetrics } from "@portfolio/metadata";
-import type { Logger } from "pino";
 import { accessControlFor } from "../auth-config";
 import { ConfigError, loadConfig } from "../config";
+import { directReadOutcomes } from "../direct-read-outcomes";
 import { flag } from "../env";
 import { runUntilSignalled } from "../lifecycle";
 import { createLogger } from "../logger";
@@ -39,7 +39,7 @@ export async function gateway(env: NodeJS.ProcessEnv = process.env): Promise<voi
     url: blobsUrl(env.PORTFOLIO_BLOBS_URL || "http://127.0.0.1:5002"),
     requestId: currentRequestId,
     directReads: flag(env, "PORTFOLIO_BLOB_DIRECT_READS", true)
-      ? { onFallback: (reason) => logDirectReadFallback(logger, reason) }
+      ? { onOutcome: directReadOutcomes(logger, metrics) }
       : undefined,
   });
   const app = buildGateway({
@@ -62,16 +62,6 @@ export async function gateway(env: NodeJS.ProcessEnv = process.env): Promise<voi
     await app.close();
     await Promise.all([metadata.close(), storage.close()]);
   });
-}
-
-/** Why a pull went through the blob service after all; the presigned URL itself is never logged. */
-function logDirectReadFallback(logger: Logger, reason: DirectReadFallback): void {
-  if (reason.kind === "unreachable") {
-    const { error, pausedForMs } = reason;
-    logger.warn({ err: error, pausedForMs }, "storage unreachable; pulls go via the blob service");
-  } else {
-    logger.warn({ reason }, "storage refused a direct read; read it via the blob service");
-  }
 }
 
 function blobsUrl(value: string): string {
