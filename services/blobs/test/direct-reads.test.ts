@@ -10,7 +10,7 @@ import {
   FilesystemBlobStorage,
   HttpBlobStorage,
 } from "@portfolio/blobs";
-import { type BlobStorage, BlobUnknownError, digestOf } from "@portfolio/core";
+import { type BlobStorage, BlobUnknownError, digestOf, type PresignOptions } from "@portfolio/core";
 import pino from "pino";
 import { bodyOf } from "./bodies";
 import { s3Fixture, s3FromEnvironment } from "./s3-fixture";
@@ -35,7 +35,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
  * A blob service over `storage` and a client of it with direct reads on,
  * recording the service's request paths and every fallback the client took.
  */
-async function serveDirect(storage: BlobStorage) {
+async function serveDirect(storage: BlobStorage, presignOnStore?: PresignOptions[]) {
   const server = new BlobServer({ storage, logger: silent });
   const fallbacks: DirectReadFallback[] = [];
   let direct = 0;
@@ -48,6 +48,7 @@ async function serveDirect(storage: BlobStorage) {
       },
       timeoutMs: 5_000,
     },
+    presignOnStore,
   });
   const paths: string[] = [];
   server.server.on("request", (request) => paths.push(request.url ?? ""));
@@ -195,7 +196,8 @@ if (server === undefined) {
     });
 
     it("need no presign call for a blob stored through the same client", async () => {
-      const service = await serveDirect(fixture.storage);
+      const redirects = { expiresInSeconds: 300, audience: "clients" } as const;
+      const service = await serveDirect(fixture.storage, [redirects]);
       try {
         const committed = await store(service.client);
         const put = await service.client.putBlob(bodyOf(content), digestOf(content));
@@ -203,6 +205,9 @@ if (server === undefined) {
 
         for (const stored of [committed, put.storageKey]) {
           expect(await readAll(await service.client.read(stored))).toEqual(content);
+          // The URL a redirecting gateway hands out came with the store answer too.
+          const url = await service.client.presignRead(stored, { expiresInSeconds: 300 });
+          expect(url?.startsWith("http://127.0.0.1:9/")).toBe(true);
         }
         expect(service.paths.filter((path) => path.includes("/presign"))).toEqual([]);
         expect(service.serviceReads()).toBe(0);

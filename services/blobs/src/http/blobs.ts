@@ -9,9 +9,10 @@ import {
   sendStream,
 } from "./exchange";
 import {
+  PRESIGN_ON_STORE,
+  parsePresignAsk,
   parseRangeHeader,
   presignAudience,
-  REGISTRY_URL_EXPIRES,
   type StoredBlobAnswer,
 } from "./protocol";
 import { PRESIGN_UNSUPPORTED } from "./wire-errors";
@@ -40,7 +41,7 @@ export async function putBlob(exchange: Exchange): Promise<void> {
     ? await storage.putBlob(request, digest, options)
     : await putViaUpload(storage, request, digest, options);
 
-  sendJson(response, 201, await withRegistryUrl(exchange, blob));
+  sendJson(response, 201, await withUrls(exchange, blob));
 }
 
 /**
@@ -62,26 +63,28 @@ export async function presignBlob({ storage, name, query, response }: Exchange):
 }
 
 /**
- * The stored blob, with a URL for the registry to read it by when the caller
- * asked for one and the driver can presign (see protocol.ts). The blob is
- * stored by now, so a URL that cannot be made is left out rather than failing
- * the call: the gateway would report a stored blob as not stored.
+ * The stored blob, with the URLs the caller asked to read it by, those the
+ * driver can make (see protocol.ts). The blob is stored by now, so a URL that
+ * cannot be made is left out rather than failing the call: the gateway would
+ * report a stored blob as not stored.
  */
-export async function withRegistryUrl(
+export async function withUrls(
   { storage, query, log }: Exchange,
   blob: StoredBlob,
 ): Promise<StoredBlobAnswer> {
-  const asked = query.get(REGISTRY_URL_EXPIRES);
-  if (asked === null || storage.presignRead === undefined) return blob;
-  const expiresInSeconds = Number(asked);
-  try {
-    const options = { expiresInSeconds, audience: "registry" } as const;
-    const registryUrl = await storage.presignRead(blob.storageKey, options);
-    return registryUrl === undefined ? blob : { ...blob, registryUrl };
-  } catch (error) {
-    log.warn({ err: error }, "could not presign the stored blob for the gateway");
-    return blob;
+  const asks = query.getAll(PRESIGN_ON_STORE).map(parsePresignAsk);
+  if (asks.length === 0 || storage.presignRead === undefined) return blob;
+  const urls: NonNullable<StoredBlobAnswer["urls"]> = [];
+  for (const options of asks) {
+    if (options === undefined) continue;
+    try {
+      const url = await storage.presignRead(blob.storageKey, options);
+      if (url !== undefined) urls.push({ ...options, url });
+    } catch (error) {
+      log.warn({ err: error, ...options }, "could not presign the stored blob for the gateway");
+    }
   }
+  return { ...blob, urls };
 }
 
 export async function deleteBlob({ storage, name, response }: Exchange): Promise<void> {

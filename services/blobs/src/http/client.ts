@@ -21,9 +21,10 @@ import {
   commitPath,
   MINIMUM_CHUNK_LENGTH_HEADER,
   OBJECTS_PATH,
+  PRESIGN_ON_STORE,
   PUT_BLOB_PATH,
+  presignAsk,
   presignPath,
-  REGISTRY_URL_EXPIRES,
   REQUEST_ID_HEADER,
   rangeHeader,
   type StoredBlobAnswer,
@@ -47,6 +48,11 @@ export interface HttpBlobStorageOptions {
    * service's driver can make them (see DirectReads); off when absent.
    */
   directReads?: DirectReadsOptions;
+  /**
+   * URLs to ask for along with every blob stored, kept for the first pull
+   * (the gateway's redirect URLs, when it redirects); direct reads add theirs.
+   */
+  presignOnStore?: PresignOptions[];
 }
 
 /**
@@ -224,23 +230,24 @@ export class HttpBlobStorage implements BlobStorage {
   }
 
   /**
-   * The query of a call that stores a blob. With direct reads on, it asks for
-   * a URL to read the new blob by, so that a pull of it through this
-   * gateway needs no presign call of its own; the answer's URL costs the
-   * service a local signature, a presign call a round trip on top.
+   * The query of a call that stores a blob. It asks for the URLs this
+   * gateway will read or redirect with, so that a pull of the new blob
+   * through it needs no presign call of its own: a URL in the answer costs
+   * the service a local signature, a presign call a round trip on top.
    */
   private storeQuery(digest: string): URLSearchParams {
     const query = new URLSearchParams({ digest });
-    if (this.direct !== undefined && this.presigns) {
-      query.set(REGISTRY_URL_EXPIRES, String(REGISTRY_URLS.expiresInSeconds));
-    }
+    if (!this.presigns) return query;
+    const asks = [...(this.options.presignOnStore ?? [])];
+    if (this.direct !== undefined) asks.push(REGISTRY_URLS);
+    for (const ask of asks) query.append(PRESIGN_ON_STORE, presignAsk(ask));
     return query;
   }
 
-  /** The stored blob of a store call's answer, keeping the URL it carries, if any. */
+  /** The stored blob of a store call's answer, keeping the URLs it carries. */
   private async stored(answer: Dispatcher.ResponseData): Promise<StoredBlob> {
-    const { registryUrl, ...blob } = (await answer.body.json()) as StoredBlobAnswer;
-    if (registryUrl !== undefined) this.presigned.set(blob.storageKey, REGISTRY_URLS, registryUrl);
+    const { urls = [], ...blob } = (await answer.body.json()) as StoredBlobAnswer;
+    for (const { url, ...options } of urls) this.presigned.set(blob.storageKey, options, url);
     return blob;
   }
 

@@ -20,10 +20,10 @@ import type { ByteRange, PresignAudience, PresignOptions, StoredBlob } from "@po
  *   GET    /metrics                        Prometheus text (metrics/)          200
  *
  * The two calls that store a blob (commit, POST /blobs) also take
- * `registry-url-expires=s`: the answer then carries `registryUrl`, a URL to
- * read the new blob with (presigned for the registry's own processes), when
- * the driver can make one. A gateway that reads storage directly keeps it, so
- * the first pull of a blob it stored needs no presign call of its own.
+ * `presign=audience:seconds`, repeated: the answer then carries `urls`, one
+ * presigned URL of the new blob per ask, when the driver can make them. A
+ * gateway keeps them, so that the first pull of a blob it stored (read
+ * directly, or redirected) needs no presign call of its own.
  *
  * Failures answer `{kind, message, ...fields}` (see wire-errors.ts). Every
  * answer carries the driver's minimum chunk length, when it has one, in
@@ -58,11 +58,23 @@ export function presignPath(
   return `${blobPath(storageKey)}/presign?${query}`;
 }
 
-export const REGISTRY_URL_EXPIRES = "registry-url-expires";
+export const PRESIGN_ON_STORE = "presign";
 
-/** What commit and POST /blobs answer: the stored blob, and a URL when one was asked for. */
+/** What commit and POST /blobs answer: the stored blob, and the URLs asked for. */
 export interface StoredBlobAnswer extends StoredBlob {
-  registryUrl?: string;
+  urls?: Array<PresignOptions & { url: string }>;
+}
+
+/** One `presign` value of a store call. */
+export function presignAsk({ audience = "clients", expiresInSeconds }: PresignOptions): string {
+  return `${audience}:${expiresInSeconds}`;
+}
+
+/** A `presign` value back into its options; undefined when it is not one. */
+export function parsePresignAsk(value: string): Required<PresignOptions> | undefined {
+  const match = /^(clients|registry):(\d{1,7})$/.exec(value);
+  if (match === null) return undefined;
+  return { audience: match[1] as PresignAudience, expiresInSeconds: Number(match[2]) };
 }
 
 export function presignAudience(value: string | null): PresignAudience {

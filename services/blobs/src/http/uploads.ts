@@ -1,5 +1,5 @@
 import { UploadUnknownError } from "@portfolio/core";
-import { withRegistryUrl } from "./blobs";
+import { withUrls } from "./blobs";
 import { type Exchange, optionalCount, requiredText, sendEmpty, sendJson } from "./exchange";
 import { UPLOAD_SIZE_HEADER } from "./protocol";
 
@@ -44,7 +44,7 @@ export async function commitUpload(exchange: Exchange): Promise<void> {
 
   const blob = await inOrder(exchange, () => storage.commitUpload(name, digest));
 
-  sendJson(response, 201, await withRegistryUrl(exchange, blob));
+  sendJson(response, 201, await withUrls(exchange, blob));
 }
 
 export async function cancelUpload(exchange: Exchange): Promise<void> {

@@ -1,4 +1,5 @@
 import { HttpBlobStorage } from "@portfolio/blobs";
+import type { PresignOptions } from "@portfolio/core";
 import { buildGateway, currentRequestId } from "@portfolio/gateway";
 import { GrpcMetadataStore, withGrpcClientMetrics } from "@portfolio/metadata";
 import { accessControlFor } from "../auth-config";
@@ -41,6 +42,7 @@ export async function gateway(env: NodeJS.ProcessEnv = process.env): Promise<voi
     directReads: flag(env, "PORTFOLIO_BLOB_DIRECT_READS", true)
       ? { onOutcome: directReadOutcomes(logger, metrics) }
       : undefined,
+    presignOnStore: redirectUrls(config.limits.blobRedirectSeconds),
   });
   const app = buildGateway({
     backends: { metadata, storage },
@@ -62,6 +64,11 @@ export async function gateway(env: NodeJS.ProcessEnv = process.env): Promise<voi
     await app.close();
     await Promise.all([metadata.close(), storage.close()]);
   });
+}
+
+/** The URLs a redirecting gateway hands out, asked for with every blob it stores. */
+function redirectUrls(expiresInSeconds: number | undefined): PresignOptions[] {
+  return expiresInSeconds === undefined ? [] : [{ expiresInSeconds, audience: "clients" }];
 }
 
 function blobsUrl(value: string): string {
