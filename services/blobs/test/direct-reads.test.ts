@@ -1,46 +1,25 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  BlobServer,
-  type DirectReadFallback,
-  FilesystemBlobStorage,
-  HttpBlobStorage,
-} from "@portfolio/blobs";
+import { type DirectReadFallback, FilesystemBlobStorage } from "@portfolio/blobs";
 import { type BlobStorage, BlobUnknownError, digestOf, type PresignOptions } from "@portfolio/core";
-import pino from "pino";
-import { bodyOf } from "./bodies";
-import { s3Fixture, s3FromEnvironment } from "./s3-fixture";
+import { serveBlobs, storeBlob } from "./blob-service";
+import { bodyOf, readAll } from "./bodies";
+import { s3Fixture, whenS3 } from "./s3-fixture";
 
-const silent = pino({ level: "silent" });
 const content = randomBytes(64 * 1024);
-
-async function store(storage: BlobStorage): Promise<string> {
-  const uploadId = randomUUID();
-  await storage.createUpload(uploadId);
-  await storage.appendUpload(uploadId, bodyOf(content));
-  return (await storage.commitUpload(uploadId, digestOf(content))).storageKey;
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 /**
  * A blob service over `storage` and a client of it with direct reads on,
  * recording the service's request paths and every fallback the client took.
  */
 async function serveDirect(storage: BlobStorage, presignOnStore?: PresignOptions[]) {
-  const server = new BlobServer({ storage, logger: silent });
   const fallbacks: DirectReadFallback[] = [];
   let direct = 0;
-  const client = new HttpBlobStorage({
-    url: await server.listen(0, "127.0.0.1"),
+  const service = await serveBlobs(storage, {
     directReads: {
       onOutcome: (outcome) => {
         if (outcome.kind === "direct") direct += 1;
@@ -50,19 +29,12 @@ async function serveDirect(storage: BlobStorage, presignOnStore?: PresignOptions
     },
     presignOnStore,
   });
-  const paths: string[] = [];
-  server.server.on("request", (request) => paths.push(request.url ?? ""));
   return {
-    client,
-    paths,
+    ...service,
     fallbacks,
     directReads: () => direct,
     /** The service's own blob reads, as opposed to presign calls. */
-    serviceReads: () => paths.filter((path) => /^\/blobs\/[^/?]+$/.test(path)).length,
-    async stop() {
-      await client.close();
-      await server.close();
-    },
+    serviceReads: () => service.paths.filter((path) => /^\/blobs\/[^/?]+$/.test(path)).length,
   };
 }
 
@@ -88,7 +60,7 @@ async function withStandInStore(
   });
   const service = await serveDirect(presigning);
   try {
-    await test({ key: await store(driver), service });
+    await test({ key: await storeBlob(driver, content), service });
   } finally {
     await service.stop();
     standIn.closeAllConnections();
@@ -154,15 +126,7 @@ describe("direct reads, when storage misbehaves", () => {
   });
 });
 
-const server = s3FromEnvironment();
-
-if (server === undefined) {
-  describe.skip("direct reads from S3 (set PORTFOLIO_TEST_S3_ENDPOINT, see versitygw.sh)", () => {
-    it("needs an S3 server", () => undefined);
-  });
-} else {
-  const options = server;
-
+whenS3("direct reads from S3", (options) => {
   describe("direct reads from a real S3 server", () => {
     let fixture: ReturnType<typeof s3Fixture>;
     let key: string;
@@ -171,7 +135,7 @@ if (server === undefined) {
       // Clients are sent to a public name this process cannot reach: reads
       // still go direct, on URLs signed for the endpoint the service uses.
       fixture = s3Fixture({ ...options, publicEndpoint: "http://127.0.0.1:9" });
-      key = await store(fixture.storage);
+      key = await storeBlob(fixture.storage, content);
     });
     afterAll(async () => {
       await fixture.storage.close();
@@ -199,7 +163,7 @@ if (server === undefined) {
       const redirects = { expiresInSeconds: 300, audience: "clients" } as const;
       const service = await serveDirect(fixture.storage, [redirects]);
       try {
-        const committed = await store(service.client);
+        const committed = await storeBlob(service.client, content);
         const put = await service.client.putBlob(bodyOf(content), digestOf(content));
         expect(Object.keys(put).sort()).toEqual(["digest", "size", "storageKey"]);
 
@@ -217,7 +181,7 @@ if (server === undefined) {
     });
 
     it("answer BlobUnknownError, through the service, once the object is gone", async () => {
-      const gone = await store(fixture.storage);
+      const gone = await storeBlob(fixture.storage, content);
       const service = await serveDirect(fixture.storage);
       try {
         await fixture.storage.delete(gone);
@@ -229,4 +193,4 @@ if (server === undefined) {
       }
     });
   });
-}
+});

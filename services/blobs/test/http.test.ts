@@ -12,6 +12,7 @@ import {
   digestOf,
 } from "@portfolio/core";
 import pino from "pino";
+import { serveBlobs } from "./blob-service";
 import { bodyOf, readAll } from "./bodies";
 import { describeBlobStorage } from "./driver-suite";
 
@@ -148,14 +149,11 @@ describe("the minimum chunk length over HTTP", () => {
   }
 
   async function clientOf(storage: BlobStorage) {
-    const server = new BlobServer({ storage, logger: silent });
-    const client = new HttpBlobStorage({ url: await server.listen(0, "127.0.0.1") });
+    const service = await serveBlobs(storage);
     return {
-      server,
-      client,
+      ...service,
       async stop() {
-        await client.close();
-        await server.close();
+        await service.stop();
         await storage.close();
       },
     };

@@ -1,29 +1,13 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  BlobServer,
-  FilesystemBlobStorage,
-  HttpBlobStorage,
-  S3BlobStorage,
-} from "@portfolio/blobs";
-import { type BlobStorage, digestOf } from "@portfolio/core";
-import pino from "pino";
-import { bodyOf } from "./bodies";
-import { s3Fixture, s3FromEnvironment } from "./s3-fixture";
+import { FilesystemBlobStorage, S3BlobStorage } from "@portfolio/blobs";
+import { serveBlobs, storeBlob } from "./blob-service";
+import { s3Fixture, whenS3 } from "./s3-fixture";
 
-const silent = pino({ level: "silent" });
 const content = randomBytes(4096);
 const expiry = { expiresInSeconds: 300 };
-
-/** Stores `content` as a blob and answers its storage key. */
-async function store(storage: BlobStorage): Promise<string> {
-  const uploadId = randomUUID();
-  await storage.createUpload(uploadId);
-  await storage.appendUpload(uploadId, bodyOf(content));
-  return (await storage.commitUpload(uploadId, digestOf(content))).storageKey;
-}
 
 /** Fetches a presigned URL, as a registry client would after a redirect. */
 async function fetchBytes(url: string, range?: string) {
@@ -31,29 +15,13 @@ async function fetchBytes(url: string, range?: string) {
   return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()) };
 }
 
-/** A blob service on 127.0.0.1:0 over `storage`, counting the requests it gets. */
-async function serve(storage: BlobStorage) {
-  const server = new BlobServer({ storage, logger: silent });
-  const client = new HttpBlobStorage({ url: await server.listen(0, "127.0.0.1") });
-  const paths: string[] = [];
-  server.server.on("request", (request) => paths.push(request.url ?? ""));
-  return {
-    client,
-    paths,
-    async stop() {
-      await client.close();
-      await server.close();
-    },
-  };
-}
-
 describe("presigned reads from a driver that has none", () => {
   it("answer undefined, and the HTTP client asks the service only once", async () => {
     const root = await mkdtemp(join(tmpdir(), "portfolio-presign-"));
     const driver = await FilesystemBlobStorage.open(root);
-    const service = await serve(driver);
+    const service = await serveBlobs(driver);
     try {
-      const key = await store(service.client);
+      const key = await storeBlob(service.client, content);
       expect(driver.presignRead).toBeUndefined();
 
       expect(await service.client.presignRead(key, expiry)).toBeUndefined();
@@ -67,22 +35,14 @@ describe("presigned reads from a driver that has none", () => {
   });
 });
 
-const server = s3FromEnvironment();
-
-if (server === undefined) {
-  describe.skip("presigned S3 reads (set PORTFOLIO_TEST_S3_ENDPOINT, see versitygw.sh)", () => {
-    it("needs an S3 server", () => undefined);
-  });
-} else {
-  const options = server;
-
+whenS3("presigned S3 reads", (options) => {
   describe("presigned S3 reads on a real server", () => {
     let fixture: ReturnType<typeof s3Fixture>;
     let key: string;
 
     beforeAll(async () => {
       fixture = s3Fixture(options);
-      key = await store(fixture.storage);
+      key = await storeBlob(fixture.storage, content);
     });
     afterAll(async () => {
       await fixture.storage.close();
@@ -126,7 +86,7 @@ if (server === undefined) {
     });
 
     it("come through the blob service's HTTP client", async () => {
-      const service = await serve(fixture.storage);
+      const service = await serveBlobs(fixture.storage);
       try {
         const url = await service.client.presignRead(key, expiry);
 
@@ -147,4 +107,4 @@ if (server === undefined) {
       }
     });
   });
-}
+});

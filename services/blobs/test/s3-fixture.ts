@@ -25,6 +25,24 @@ export function s3FromEnvironment(): Omit<S3BlobStorageOptions, "prefix"> | unde
   };
 }
 
+/**
+ * Defines the S3 tests of `define` when an S3 server is configured (see
+ * s3FromEnvironment), and one skipped test saying how to run them otherwise.
+ */
+export function whenS3(
+  title: string,
+  define: (options: Omit<S3BlobStorageOptions, "prefix">) => void,
+): void {
+  const options = s3FromEnvironment();
+  if (options !== undefined) {
+    define(options);
+    return;
+  }
+  describe.skip(`${title} (set PORTFOLIO_TEST_S3_ENDPOINT, see versitygw.sh)`, () => {
+    it("needs an S3 server", () => undefined);
+  });
+}
+
 /** A driver over its own fresh key prefix, and a way to remove all it stored. */
 export function s3Fixture(options: Omit<S3BlobStorageOptions, "prefix">) {
   const prefix = `test-${randomUUID()}/`;

@@ -4,18 +4,11 @@ import { S3BlobStorage } from "@portfolio/blobs";
 import { BackendUnavailableError, DigestMismatchError, digestOf } from "@portfolio/core";
 import { bodyOf, generatedBody, readAll } from "./bodies";
 import { describeBlobStorage } from "./driver-suite";
-import { keysUnder, multipartUploadsUnder, s3Fixture, s3FromEnvironment } from "./s3-fixture";
+import { keysUnder, multipartUploadsUnder, s3Fixture, whenS3 } from "./s3-fixture";
 
 const MiB = 1024 * 1024;
-const server = s3FromEnvironment();
 
-if (server === undefined) {
-  describe.skip("s3 blob storage (set PORTFOLIO_TEST_S3_ENDPOINT, see versitygw.sh)", () => {
-    it("needs an S3 server", () => undefined);
-  });
-} else {
-  const options = server;
-
+whenS3("s3 blob storage", (options) => {
   describeBlobStorage("s3", async () => {
     const fixture = s3Fixture(options);
     return {
@@ -132,7 +125,7 @@ if (server === undefined) {
       await expect(fixture.storage.ping()).resolves.toBeUndefined();
     });
   });
-}
+});
 
 describe("s3 blob storage without a server", () => {
   it("reports the backend unavailable when nothing listens", async () => {

@@ -6,7 +6,7 @@ import type { BlobStorage } from "@portfolio/core";
 import { buildGateway, DEFAULT_LIMITS } from "@portfolio/gateway";
 import { openEmbeddedDatabase, PrismaMetadataStore } from "@portfolio/metadata";
 import { ConfigError, createLogger, loadConfig } from "@portfolio/portfolio";
-import { s3Fixture, s3FromEnvironment } from "../../blobs/test/s3-fixture";
+import { s3Fixture, whenS3 } from "../../blobs/test/s3-fixture";
 import {
   errorCode,
   pushBlob,
@@ -63,8 +63,6 @@ function idleConnections(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 50));
 }
 
-const server = s3FromEnvironment();
-
 /** A gateway on 127.0.0.1:0 over PGlite metadata and `storage`, logging into `lines`. */
 async function startGateway(storage: BlobStorage, blobRedirectSeconds?: number) {
   const dataDir = await mkdtemp(path.join(tmpdir(), "portfolio-redirect-"));
@@ -114,13 +112,7 @@ interface Wired {
   close(): Promise<void>;
 }
 
-if (server === undefined) {
-  describe.skip("blob redirects to S3 (set PORTFOLIO_TEST_S3_ENDPOINT, see versitygw.sh)", () => {
-    it("needs an S3 server", () => undefined);
-  });
-} else {
-  const options = server;
-
+whenS3("blob redirects to S3", (options) => {
   describe.each(wirings)("a blob GET with redirects on and S3 storage %s", (_name, wire) => {
     let fixture: ReturnType<typeof s3Fixture>;
     let wired: Wired;
@@ -209,4 +201,4 @@ if (server === undefined) {
       }
     });
   });
-}
+});

@@ -72,14 +72,21 @@ export function presignAsk({ audience = "clients", expiresInSeconds }: PresignOp
 
 /** A `presign` value back into its options; undefined when it is not one. */
 export function parsePresignAsk(value: string): Required<PresignOptions> | undefined {
-  const match = /^(clients|registry):(\d{1,7})$/.exec(value);
-  if (match === null) return undefined;
-  return { audience: match[1] as PresignAudience, expiresInSeconds: Number(match[2]) };
+  const match = /^(\w+):(\d{1,7})$/.exec(value);
+  const audience = match?.[1];
+  if (match === null || !isPresignAudience(audience)) return undefined;
+  return { audience, expiresInSeconds: Number(match[2]) };
 }
 
+/** The `audience` of a presign call; "clients" when absent. */
 export function presignAudience(value: string | null): PresignAudience {
-  if (value === null || value === "clients" || value === "registry") return value ?? "clients";
+  if (value === null) return "clients";
+  if (isPresignAudience(value)) return value;
   throw new TypeError(`audience must be clients or registry, not ${value}`);
+}
+
+function isPresignAudience(value: string | undefined): value is PresignAudience {
+  return value === "clients" || value === "registry";
 }
 
 /** An HTTP Range header for an inclusive byte range (RFC 9110, section 14.1.2). */
