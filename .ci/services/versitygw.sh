@@ -75,8 +75,11 @@ start() {
   mkdir -p "$dir/data/$S3_BUCKET" "$dir/meta"
   dir="$(cd "$dir" && pwd)"
 
+  # --keep-alive: versitygw otherwise answers every request with
+  # "Connection: close", which S3 itself never does; every client would pay a
+  # TCP connect per request, and the bench would measure that instead.
   ROOT_ACCESS_KEY="$S3_ACCESS_KEY" ROOT_SECRET_KEY="$S3_SECRET_KEY" VGW_HEALTH=/healthz \
-    nohup "$binary" --port "127.0.0.1:$port" --quiet \
+    nohup "$binary" --port "127.0.0.1:$port" --quiet --keep-alive \
     posix --sidecar "$dir/meta" "$dir/data" >"$dir/versitygw.log" 2>&1 </dev/null &
   local pid=$!
 
