@@ -1,4 +1,6 @@
+import type { Readable } from "node:stream";
 import { OciError } from "@portfolio/core";
+import { coalesced } from "../http/coalesced-body";
 import { requireDigest } from "../http/params";
 import { parseRange } from "../http/range";
 import type { Resource, RouteContext } from "./context";
@@ -68,9 +70,9 @@ function blobHeaders(digest: string, length: number): Record<string, string | nu
 
 function sendStream(
   { reply }: RouteContext,
-  stream: NodeJS.ReadableStream,
+  stream: Readable,
   headers: Record<string, string | number>,
   status: number,
 ): unknown {
-  return reply.headers(headers).status(status).send(stream);
+  return reply.headers(headers).status(status).send(coalesced(stream));
 }
