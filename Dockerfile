@@ -38,8 +38,16 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 # A smaller young generation: less resident memory at no measurable
-# throughput cost (docs/configuration.md, Memory).
-ENV NODE_OPTIONS=--max-semi-space-size=4
+# throughput cost; and a floor under the old generation's limit, without
+# which the buffers of streamed blobs set off a full collection every few
+# dozen MB (docs/configuration.md, Memory). The metadata role needs only the
+# first (deploy/k8s, docker-compose.yml).
+ENV NODE_OPTIONS="--max-semi-space-size=4 --initial-old-space-size=64"
+# glibc's malloc keeps up to 32 MiB of freed memory instead of handing it back
+# at once: streamed blobs allocate a buffer per socket read, and giving the
+# pages back and faulting them in again cost a third of a pull's CPU
+# (docs/configuration.md, Memory).
+ENV GLIBC_TUNABLES=glibc.malloc.trim_threshold=33554432
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/core/package.json packages/core/

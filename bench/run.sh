@@ -13,7 +13,8 @@
 # bench/results/latest.json. Everything started is stopped on exit, Ctrl-C
 # included, and the temporary folders are removed.
 #
-# Environment: BENCH_ROUNDS (default 5), BENCH_SMALL_COUNT (200),
+# Environment: BENCH_ROUNDS (default 5), BENCH_WARMUP_ROUNDS (5, not measured),
+# BENCH_SMALL_COUNT (200), BENCH_GLIBC_TUNABLES, BENCH_STREAM_NODE_FLAGS (below),
 # BENCH_SMALL_CONCURRENCY (8), BENCH_LARGE_MIB (1024), BENCH_REDIRECT=1 to let
 # both registries on S3 answer blob GETs with a redirect to a presigned URL (as
 # in production; off by default, so that pulls measure the registries' own
@@ -32,6 +33,10 @@ read -r -a node_flags <<<"${BENCH_NODE_FLAGS:-}"
 # (NODE_OPTIONS there; docs/configuration.md, Memory). BENCH_SPLIT_NODE_FLAGS
 # overrides it ("" for Node's defaults).
 read -r -a split_flags <<<"${BENCH_SPLIT_NODE_FLAGS---max-semi-space-size=4}"
+# The roles that stream blob bytes (gateway, blobs, and the embedded serve)
+# also get the floor under V8's old-generation limit that the image gives them
+# (docs/configuration.md, Memory); BENCH_STREAM_NODE_FLAGS overrides it.
+read -r -a stream_flags <<<"${BENCH_STREAM_NODE_FLAGS---initial-old-space-size=64}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/portfolio-bench.XXXXXX")"
 chmod 755 "$work" # the postgres user must reach the cluster folder below it
 logs="$work/logs"
@@ -130,6 +135,12 @@ say "versitygw at $PORTFOLIO_TEST_S3_ENDPOINT, pid $versitygw_pid"
 # Logs at warn for all Portfolio processes, as Distribution's access log is off below.
 export PORTFOLIO_LOG_LEVEL=warn AWS_EC2_METADATA_DISABLED=true
 
+# glibc's malloc as the image runs Portfolio (Dockerfile; docs/configuration.md,
+# Memory); BENCH_GLIBC_TUNABLES overrides it ("" for glibc's defaults). Only
+# Portfolio's processes get it: Distribution and versitygw are Go, and the
+# bench client is the same for every registry.
+malloc_tunables="${BENCH_GLIBC_TUNABLES-glibc.malloc.trim_threshold=33554432}"
+
 redirect=false
 [[ ${BENCH_REDIRECT:-} == 1 ]] && redirect=true
 
@@ -138,6 +149,7 @@ grpc_port="$(free_port)" health_port="$(free_port)" blobs_port="$(free_port)"
 gateway_port="$(free_port)"
 PORTFOLIO_DATABASE_URL="$pg_url" PORTFOLIO_METADATA_LISTEN="127.0.0.1:$grpc_port" \
   PORTFOLIO_METADATA_HTTP="127.0.0.1:$health_port" \
+  GLIBC_TUNABLES="$malloc_tunables" \
   spawn metadata node "${split_flags[@]}" "${node_flags[@]}" "$main_js" metadata
 metadata_pid=$SPAWNED
 PORTFOLIO_STORAGE=s3 PORTFOLIO_S3_ENDPOINT="$PORTFOLIO_TEST_S3_ENDPOINT" \
@@ -145,12 +157,14 @@ PORTFOLIO_STORAGE=s3 PORTFOLIO_S3_ENDPOINT="$PORTFOLIO_TEST_S3_ENDPOINT" \
   PORTFOLIO_S3_ACCESS_KEY_ID="$PORTFOLIO_TEST_S3_ACCESS_KEY" \
   PORTFOLIO_S3_SECRET_ACCESS_KEY="$PORTFOLIO_TEST_S3_SECRET_KEY" \
   PORTFOLIO_BLOBS_LISTEN="127.0.0.1:$blobs_port" \
-  spawn blobs node "${split_flags[@]}" "${node_flags[@]}" "$main_js" blobs
+  GLIBC_TUNABLES="$malloc_tunables" \
+  spawn blobs node "${split_flags[@]}" "${stream_flags[@]}" "${node_flags[@]}" "$main_js" blobs
 blobs_pid=$SPAWNED
 PORTFOLIO_PORT="$gateway_port" PORTFOLIO_METADATA_ADDRESS="127.0.0.1:$grpc_port" \
   PORTFOLIO_BLOBS_URL="http://127.0.0.1:$blobs_port" \
   PORTFOLIO_BLOB_REDIRECT="$redirect" \
-  spawn gateway node "${split_flags[@]}" "${node_flags[@]}" "$main_js" gateway
+  GLIBC_TUNABLES="$malloc_tunables" \
+  spawn gateway node "${split_flags[@]}" "${stream_flags[@]}" "${node_flags[@]}" "$main_js" gateway
 gateway_pid=$SPAWNED
 wait_ready "http://127.0.0.1:$gateway_port/readyz" "$gateway_pid"
 say "split deployment ready: gateway 127.0.0.1:$gateway_port"
@@ -158,7 +172,8 @@ say "split deployment ready: gateway 127.0.0.1:$gateway_port"
 # ------------------------------------------------------------------ embedded
 embedded_port="$(free_port)"
 PORTFOLIO_PORT="$embedded_port" PORTFOLIO_DATA_DIR="$work/embedded" \
-  spawn embedded node "${node_flags[@]}" "$main_js" serve
+  GLIBC_TUNABLES="$malloc_tunables" \
+  spawn embedded node "${stream_flags[@]}" "${node_flags[@]}" "$main_js" serve
 embedded_pid=$SPAWNED
 wait_ready "http://127.0.0.1:$embedded_port/v2/" "$embedded_pid"
 say "embedded ready: 127.0.0.1:$embedded_port"
