@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -13,8 +14,11 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
-import { isNotFound, translateS3Error } from "./s3-errors";
+import { isNotFound, isTransientConflict, translateS3Error } from "./s3-errors";
 import type { UploadedPart } from "./upload-state";
+
+/** Waits before each new attempt of a request the store answered with a transient conflict. */
+const CONFLICT_RETRY_DELAYS_MS = [20, 100, 400];
 
 /** An inclusive byte range of an object. */
 export interface ObjectRange {
@@ -59,12 +63,12 @@ export class S3Objects {
   /** Bodies are not hashed for the signature; see unsigned-payload.ts. */
   async put(key: string, body: Buffer | string): Promise<void> {
     const input = { Bucket: this.bucket, Key: key, Body: body };
-    await this.call(() => this.client.send(new PutObjectCommand(input)));
+    await this.callRetryingConflicts(() => this.client.send(new PutObjectCommand(input)));
   }
 
   async copy(from: string, to: string): Promise<void> {
     const input = { Bucket: this.bucket, Key: to, CopySource: `${this.bucket}/${from}` };
-    await this.call(() => this.client.send(new CopyObjectCommand(input)));
+    await this.callRetryingConflicts(() => this.client.send(new CopyObjectCommand(input)));
   }
 
   async delete(key: string): Promise<void> {
@@ -171,6 +175,23 @@ export class S3Objects {
     } catch (error) {
       throw translateS3Error(error);
     }
+  }
+
+  /**
+   * For requests that can be sent again as they are (whole bodies in
+   * memory, copies): the SDK does not retry a 409, but a store answers some
+   * while a neighbouring key changes (see isTransientConflict).
+   */
+  private async callRetryingConflicts<Output>(request: () => Promise<Output>): Promise<Output> {
+    for (const delayMs of CONFLICT_RETRY_DELAYS_MS) {
+      try {
+        return await request();
+      } catch (error) {
+        if (!isTransientConflict(error)) throw translateS3Error(error);
+        await sleep(delayMs);
+      }
+    }
+    return this.call(request);
   }
 
   private async callOrUndefined<Output>(request: () => Promise<Output>) {
