@@ -92,13 +92,20 @@ describe("coalesced blob body", () => {
     expect(mostAhead).toBeLessThan(64);
   });
 
-  it("fails when its source fails, and destroys the source when it is destroyed", async () => {
+  it("fails when its source fails or closes early, and destroys the source when destroyed", async () => {
     const failing = new PassThrough();
     const body = coalesced(failing);
     body.resume();
     failing.destroy(new Error("storage hung up"));
     const [error] = await once(body, "error");
     expect((error as Error).message).toBe("storage hung up");
+
+    const closed = new PassThrough();
+    const cutShort = coalesced(closed);
+    cutShort.resume();
+    closed.destroy();
+    const [premature] = await once(cutShort, "error");
+    expect((premature as NodeJS.ErrnoException).code).toBe("ERR_STREAM_PREMATURE_CLOSE");
 
     const source = new PassThrough();
     const abandoned = coalesced(source);

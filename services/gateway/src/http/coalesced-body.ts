@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { finished, Readable } from "node:stream";
 
 /**
  * A blob body that hands on, together, every chunk its source gave in one
@@ -38,7 +38,10 @@ class CoalescedBody extends Readable {
       this.sourceEnded = true;
       this.scheduleFlush();
     });
-    source.once("error", (error) => this.destroy(error));
+    // An error, or a close before the end (a source destroyed without one).
+    finished(source, { writable: false }, (error) => {
+      if (error && !this.destroyed) this.destroy(error);
+    });
   }
 
   override _read(): void {
