@@ -141,6 +141,14 @@ export PORTFOLIO_LOG_LEVEL=warn AWS_EC2_METADATA_DISABLED=true
 # bench client is the same for every registry.
 malloc_tunables="${BENCH_GLIBC_TUNABLES-glibc.malloc.trim_threshold=33554432}"
 
+# spawn_portfolio NAME ROLE NODE_FLAGS...: `portfolio ROLE` with those flags,
+# BENCH_NODE_FLAGS and the malloc setting above.
+spawn_portfolio() {
+  local name="$1" role="$2"
+  shift 2
+  GLIBC_TUNABLES="$malloc_tunables" spawn "$name" node "$@" "${node_flags[@]}" "$main_js" "$role"
+}
+
 redirect=false
 [[ ${BENCH_REDIRECT:-} == 1 ]] && redirect=true
 
@@ -149,22 +157,19 @@ grpc_port="$(free_port)" health_port="$(free_port)" blobs_port="$(free_port)"
 gateway_port="$(free_port)"
 PORTFOLIO_DATABASE_URL="$pg_url" PORTFOLIO_METADATA_LISTEN="127.0.0.1:$grpc_port" \
   PORTFOLIO_METADATA_HTTP="127.0.0.1:$health_port" \
-  GLIBC_TUNABLES="$malloc_tunables" \
-  spawn metadata node "${split_flags[@]}" "${node_flags[@]}" "$main_js" metadata
+  spawn_portfolio metadata metadata "${split_flags[@]}"
 metadata_pid=$SPAWNED
 PORTFOLIO_STORAGE=s3 PORTFOLIO_S3_ENDPOINT="$PORTFOLIO_TEST_S3_ENDPOINT" \
   PORTFOLIO_S3_BUCKET="$PORTFOLIO_TEST_S3_BUCKET" PORTFOLIO_S3_PREFIX="bench/" \
   PORTFOLIO_S3_ACCESS_KEY_ID="$PORTFOLIO_TEST_S3_ACCESS_KEY" \
   PORTFOLIO_S3_SECRET_ACCESS_KEY="$PORTFOLIO_TEST_S3_SECRET_KEY" \
   PORTFOLIO_BLOBS_LISTEN="127.0.0.1:$blobs_port" \
-  GLIBC_TUNABLES="$malloc_tunables" \
-  spawn blobs node "${split_flags[@]}" "${stream_flags[@]}" "${node_flags[@]}" "$main_js" blobs
+  spawn_portfolio blobs blobs "${split_flags[@]}" "${stream_flags[@]}"
 blobs_pid=$SPAWNED
 PORTFOLIO_PORT="$gateway_port" PORTFOLIO_METADATA_ADDRESS="127.0.0.1:$grpc_port" \
   PORTFOLIO_BLOBS_URL="http://127.0.0.1:$blobs_port" \
   PORTFOLIO_BLOB_REDIRECT="$redirect" \
-  GLIBC_TUNABLES="$malloc_tunables" \
-  spawn gateway node "${split_flags[@]}" "${stream_flags[@]}" "${node_flags[@]}" "$main_js" gateway
+  spawn_portfolio gateway gateway "${split_flags[@]}" "${stream_flags[@]}"
 gateway_pid=$SPAWNED
 wait_ready "http://127.0.0.1:$gateway_port/readyz" "$gateway_pid"
 say "split deployment ready: gateway 127.0.0.1:$gateway_port"
@@ -172,8 +177,7 @@ say "split deployment ready: gateway 127.0.0.1:$gateway_port"
 # ------------------------------------------------------------------ embedded
 embedded_port="$(free_port)"
 PORTFOLIO_PORT="$embedded_port" PORTFOLIO_DATA_DIR="$work/embedded" \
-  GLIBC_TUNABLES="$malloc_tunables" \
-  spawn embedded node "${stream_flags[@]}" "${node_flags[@]}" "$main_js" serve
+  spawn_portfolio embedded serve "${stream_flags[@]}"
 embedded_pid=$SPAWNED
 wait_ready "http://127.0.0.1:$embedded_port/v2/" "$embedded_pid"
 say "embedded ready: 127.0.0.1:$embedded_port"

@@ -90,10 +90,10 @@ grpc_calls_counted() {
 # blobs_read_directly: the gateway read pulled blobs straight from S3, and
 # never had to fall back to the blob service.
 blobs_read_directly() {
-  local metrics
+  local metrics counter='^portfolio_blob_direct_reads_total'
   metrics="$(curl -s "http://$REGISTRY_ADDR/metrics")"
-  grep -E '^portfolio_blob_direct_reads_total\{outcome="direct"\} [1-9]' <<<"$metrics" &&
-    ! grep -E '^portfolio_blob_direct_reads_total\{outcome="(status|range|unreachable)"\}' <<<"$metrics"
+  grep -E "$counter"'\{outcome="direct"\} [1-9]' <<<"$metrics" &&
+    ! grep -E "$counter"'\{outcome="(status|range|unreachable)"\}' <<<"$metrics"
 }
 
 gc_layer_of() { # gc_layer_of REFERENCE INDEX: the digest of the image's INDEXth layer

@@ -92,7 +92,7 @@ describe("coalesced blob body", () => {
     expect(mostAhead).toBeLessThan(64);
   });
 
-  it("fails when its source fails or closes early, and destroys the source when destroyed", async () => {
+  it("fails when its source fails or ends early; destroyed, destroys its source", async () => {
     const failing = new PassThrough();
     const body = coalesced(failing);
     body.resume();

@@ -20,7 +20,11 @@ export function directReadOutcomes(
     registers: [registry],
   });
 
+  // Bound once: every streamed pull counts here, and most of them are direct.
+  const direct = reads.labels({ outcome: "direct" });
+
   return (outcome) => {
+    if (outcome.kind === "direct") return direct.inc();
     reads.inc({ outcome: outcome.kind });
     if (outcome.kind === "unreachable") {
       const { error, pausedForMs } = outcome;
@@ -28,7 +32,7 @@ export function directReadOutcomes(
         { err: error, pausedForMs },
         "storage unreachable; pulls go via the blob service",
       );
-    } else if (outcome.kind !== "direct") {
+    } else {
       logger.warn({ outcome }, "storage refused a direct read; read it via the blob service");
     }
   };
