@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { ByteRange } from "@portfolio/core";
 import { Agent, type Dispatcher } from "undici";
+import { bulkReadConnector } from "./bulk-reads";
 import { rangeHeader } from "./protocol";
 
 export interface DirectReadsOptions {
@@ -45,7 +46,10 @@ export class DirectReads {
   private pausedUntil = 0;
 
   constructor(private readonly options: DirectReadsOptions = {}) {
-    this.agent = new Agent({ connections: options.connections ?? 64 });
+    this.agent = new Agent({
+      connections: options.connections ?? 64,
+      connect: bulkReadConnector(),
+    });
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.pauseMs = options.pauseMs ?? 60_000;
     this.now = options.now ?? Date.now;
