@@ -139,7 +139,7 @@ export PORTFOLIO_LOG_LEVEL=warn AWS_EC2_METADATA_DISABLED=true
 # Memory); BENCH_GLIBC_TUNABLES overrides it ("" for glibc's defaults). Only
 # Portfolio's processes get it: Distribution and versitygw are Go, and the
 # bench client is the same for every registry.
-default_tunables=glibc.malloc.trim_threshold=33554432:glibc.malloc.mmap_threshold=4194304
+default_tunables=glibc.malloc.trim_threshold=33554432:glibc.malloc.mmap_threshold=1114112
 malloc_tunables="${BENCH_GLIBC_TUNABLES-$default_tunables}"
 
 # spawn_portfolio NAME ROLE NODE_FLAGS...: `portfolio ROLE` with those flags,
