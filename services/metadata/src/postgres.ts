@@ -3,6 +3,7 @@ import { Client } from "pg";
 import { createPrismaClient, type MetadataDatabase, type OpenOptions } from "./database";
 import { translateError } from "./errors";
 import { applyMigrations, type MigrateOptions, type MigrationConnection } from "./migrate";
+import { statementNames } from "./statement-names";
 
 export interface PostgresOptions extends OpenOptions {
   /** Connections in the pool; pg's default (10) when unset. */
@@ -20,7 +21,10 @@ export async function openPostgres(
 ): Promise<MetadataDatabase> {
   if (options.migrate !== false) await migratePostgres(url, options);
 
-  const adapter = new PrismaPg({ connectionString: url, max: options.poolSize });
+  const adapter = new PrismaPg(
+    { connectionString: url, max: options.poolSize },
+    { statementNameGenerator: statementNames() },
+  );
   const prisma = createPrismaClient(adapter);
   return {
     prisma,
