@@ -3,6 +3,7 @@ import { Prisma } from "./generated/prisma/client";
 import type { RecordEvent } from "./outbox/record";
 import { appearsWithContent, openRepository, type RepositoryState } from "./repositories";
 import { type Db, toNumber } from "./sql";
+import { PREPARED } from "./statement-names";
 
 interface BlobRow {
   digest: string;
@@ -22,7 +23,8 @@ export async function findBlob(
   digest: string,
   lock: Prisma.Sql = Prisma.empty,
 ): Promise<BlobRecord | undefined> {
-  const rows = await db.$queryRaw<BlobRow[]>`
+  // Every blob pull asks this.
+  const rows = await db.$queryRaw<BlobRow[]>`${Prisma.raw(PREPARED)}
     SELECT b.digest, b.size, b.storage_key::text AS storage_key
     FROM blob b
     JOIN repository_blob rb ON rb.digest = b.digest

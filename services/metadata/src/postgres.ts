@@ -5,6 +5,9 @@ import { translateError } from "./errors";
 import { applyMigrations, type MigrateOptions, type MigrationConnection } from "./migrate";
 import { statementNames } from "./statement-names";
 
+/** How long a pooled connection serves before the pool replaces it. */
+const CONNECTION_LIFETIME_S = 300;
+
 export interface PostgresOptions extends OpenOptions {
   /** Connections in the pool; pg's default (10) when unset. */
   poolSize?: number;
@@ -22,7 +25,9 @@ export async function openPostgres(
   if (options.migrate !== false) await migratePostgres(url, options);
 
   const adapter = new PrismaPg(
-    { connectionString: url, max: options.poolSize },
+    // Connections are replaced every few minutes, so that no plan prepared
+    // before a migration outlives it for long (statement-names.ts).
+    { connectionString: url, max: options.poolSize, maxLifetimeSeconds: CONNECTION_LIFETIME_S },
     { statementNameGenerator: statementNames() },
   );
   const prisma = createPrismaClient(adapter);

@@ -2,9 +2,9 @@ import type { Socket } from "node:net";
 import { buildConnector } from "undici";
 
 /** How much one read from a storage connection may take at most; see `bulkReadConnector`. */
-export const BULK_READ_BYTES = 1024 * 1024;
+export const BULK_READ_BYTES = 512 * 1024;
 
-/** What a connection reads into while it gets little: an answer's head, the end of a body. */
+/** What a connection reads into until a read fills it: an answer's head, the end of a body. */
 const SMALL_READ_BYTES = 64 * 1024;
 
 /** Reads at least this large give their buffer away rather than being copied out of it. */
@@ -29,27 +29,35 @@ function nextBuffer(): Uint8Array {
 /**
  * Hands the bytes of one read on to the socket's readable side, as Node would
  * have. A read that filled its buffer, or took much of a large one, gives the
- * buffer away (so bulk bytes are never copied) and the next read gets a large
- * one; a small read is copied out and the next read gets a small buffer, so
- * that an idle connection holds 64 KiB, not 1 MiB.
+ * buffer away, so bulk bytes are never copied; a smaller one is copied out.
+ * Only a read that filled its buffer earns the next read a large one: one
+ * that left it part empty drained the socket, which then reads into 64 KiB
+ * again, so a connection left idle after an answer holds 64 KiB, not 512.
  */
 function onRead(this: Socket, bytes: number, buffer: Uint8Array): boolean {
-  let chunk: Buffer;
-  if (bytes === buffer.length || bytes >= HAND_OFF_BYTES) {
-    chunk = Buffer.from(buffer.buffer, buffer.byteOffset, bytes);
-    pending = Buffer.allocUnsafeSlow(BULK_READ_BYTES);
-  } else {
-    chunk = Buffer.from(buffer.subarray(0, bytes));
-    pending =
-      buffer.length === SMALL_READ_BYTES ? buffer : Buffer.allocUnsafeSlow(SMALL_READ_BYTES);
+  const filled = bytes === buffer.length;
+  const handOff = filled || bytes >= HAND_OFF_BYTES;
+  const chunk = handOff
+    ? Buffer.from(buffer.buffer, buffer.byteOffset, bytes)
+    : Buffer.from(buffer.subarray(0, bytes));
+  if (filled) pending = Buffer.allocUnsafeSlow(BULK_READ_BYTES);
+  else if (handOff || buffer.length !== SMALL_READ_BYTES) {
+    pending = Buffer.allocUnsafeSlow(SMALL_READ_BYTES);
+  } else pending = buffer;
+  try {
+    // false stops reading until the socket's consumer asks for more, as for
+    // any socket whose buffer is full.
+    return this.push(chunk);
+  } catch (error) {
+    // A consumer's 'data' listener threw inside push. Node would skip the
+    // next buffer and read into the one just handed on: end the socket instead.
+    this.destroy(error as Error);
+    return false;
   }
-  // false stops reading until the socket's consumer asks for more, as for any
-  // socket whose buffer is full.
-  return this.push(chunk);
 }
 
 /**
- * An undici connector whose plain-TCP sockets read up to 1 MiB per system
+ * An undici connector whose plain-TCP sockets read up to 512 KiB per system
  * call instead of Node's fixed 64 KiB. Relaying a blob from object storage,
  * the gateway's CPU is mostly the kernel's work per read: each small read
  * drains the socket, and the kernel answers with a window update to the
