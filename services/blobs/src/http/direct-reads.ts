@@ -28,7 +28,7 @@ export type DirectReadFallback =
  * that a pull's bytes cross one of our processes (the gateway) rather than
  * two: on a pull of a large blob the hop through the blob service costs about
  * as much CPU as the whole rest of the request. Its connections read up to
- * 1 MiB per system call (`bulkReadConnector`), which halves that CPU again.
+ * 512 KiB per system call (`bulkReadConnector`), which halves that CPU again.
  *
  * Only the exact answer asked for is used: 200 for a whole blob, 206 with the
  * same range for a range. Anything else (a URL storage refused, an object it
