@@ -4,7 +4,7 @@ import { buildConnector } from "undici";
 /** How much one read from a storage connection may take at most; see `bulkReadConnector`. */
 export const BULK_READ_BYTES = 512 * 1024;
 
-/** What a connection reads into until a read fills it: an answer's head, the end of a body. */
+/** What a connection reads into while it gets little: an answer's head, the end of a body. */
 const SMALL_READ_BYTES = 64 * 1024;
 
 /** Reads at least this large give their buffer away rather than being copied out of it. */
@@ -29,21 +29,19 @@ function nextBuffer(): Uint8Array {
 /**
  * Hands the bytes of one read on to the socket's readable side, as Node would
  * have. A read that filled its buffer, or took much of a large one, gives the
- * buffer away, so bulk bytes are never copied; a smaller one is copied out.
- * Only a read that filled its buffer earns the next read a large one: one
- * that left it part empty drained the socket, which then reads into 64 KiB
- * again, so a connection left idle after an answer holds 64 KiB, not 512.
+ * buffer away, so bulk bytes are never copied; a smaller one is copied out and
+ * its buffer read into again. While reads find 64 KiB or more waiting, the
+ * next read gets a large buffer; after a smaller one (an answer's head, the
+ * end of a body) it gets 64 KiB. So an idle connection holds at most one large
+ * buffer, and only until undici closes it (4 s of idleness by default).
  */
 function onRead(this: Socket, bytes: number, buffer: Uint8Array): boolean {
-  const filled = bytes === buffer.length;
-  const handOff = filled || bytes >= HAND_OFF_BYTES;
+  const handOff = bytes === buffer.length || bytes >= HAND_OFF_BYTES;
   const chunk = handOff
     ? Buffer.from(buffer.buffer, buffer.byteOffset, bytes)
     : Buffer.from(buffer.subarray(0, bytes));
-  if (filled) pending = Buffer.allocUnsafeSlow(BULK_READ_BYTES);
-  else if (handOff || buffer.length !== SMALL_READ_BYTES) {
-    pending = Buffer.allocUnsafeSlow(SMALL_READ_BYTES);
-  } else pending = buffer;
+  const size = bytes >= SMALL_READ_BYTES ? BULK_READ_BYTES : SMALL_READ_BYTES;
+  pending = !handOff && buffer.length === size ? buffer : Buffer.allocUnsafeSlow(size);
   try {
     // false stops reading until the socket's consumer asks for more, as for
     // any socket whose buffer is full.
