@@ -22,6 +22,8 @@ export const PREPARED = "/* prepared */";
 export function statementNames(): (query: { sql: string }) => string {
   const names = new Map<string, string>();
   return ({ sql }) => {
+    // The adapter passes undefined on to pg, which leaves the statement unnamed;
+    // its type says string all the same.
     if (!sql.startsWith(PREPARED)) return undefined as unknown as string;
     let name = names.get(sql);
     if (name === undefined) {
