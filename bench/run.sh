@@ -135,12 +135,12 @@ say "versitygw at $PORTFOLIO_TEST_S3_ENDPOINT, pid $versitygw_pid"
 # Logs at warn for all Portfolio processes, as Distribution's access log is off below.
 export PORTFOLIO_LOG_LEVEL=warn AWS_EC2_METADATA_DISABLED=true
 
-# glibc's malloc as the image runs Portfolio (Dockerfile; docs/configuration.md,
-# Memory); BENCH_GLIBC_TUNABLES overrides it ("" for glibc's defaults). Only
-# Portfolio's processes get it: Distribution and versitygw are Go, and the
-# bench client is the same for every registry.
-default_tunables=glibc.malloc.trim_threshold=33554432:glibc.malloc.mmap_threshold=1114112
-malloc_tunables="${BENCH_GLIBC_TUNABLES-$default_tunables}"
+# glibc's malloc as the image runs Portfolio, read from the Dockerfile
+# (docs/configuration.md, Memory); BENCH_GLIBC_TUNABLES overrides it ("" for
+# glibc's defaults). Only Portfolio's processes get it: Distribution and
+# versitygw are Go, and the bench client is the same for every registry.
+image_tunables="$(sed -n 's/^ENV GLIBC_TUNABLES=//p' "$repo/Dockerfile")"
+malloc_tunables="${BENCH_GLIBC_TUNABLES-$image_tunables}"
 
 # spawn_portfolio NAME ROLE NODE_FLAGS...: `portfolio ROLE` with those flags,
 # BENCH_NODE_FLAGS and the malloc setting above.
