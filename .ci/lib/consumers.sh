@@ -45,13 +45,18 @@ gc_queued_blobs() { # the deleted manifest's layer is queued as a blob-link cand
   return 1
 }
 
+# Waits, as gc_queued_blobs does: the layer's blob.uploaded event queues the
+# same candidate, so that one may be there before the deletion is applied.
 deletion_recorded() { # the gc feed recorded the manifest.deleted event as applied
-  local recorded
-  recorded="$(sql_value "SELECT count(*) FROM processed_event p
-    JOIN outbox_event e ON e.id = p.event_id
-    WHERE e.repository = 'ci/events' AND e.type = 'io.portfolio.manifest.deleted.v1'
-      AND p.consumer = 'gc-feed'")"
-  [[ $recorded == 1 ]]
+  local i
+  for ((i = 0; i < 60; i++)); do
+    [[ $(sql_value "SELECT count(*) FROM processed_event p
+      JOIN outbox_event e ON e.id = p.event_id
+      WHERE e.repository = 'ci/events' AND e.type = 'io.portfolio.manifest.deleted.v1'
+        AND p.consumer = 'gc-feed'") == 1 ]] && return 0
+    sleep 1
+  done
+  return 1
 }
 
 run_consumers() {
