@@ -17,7 +17,9 @@ export interface PortfolioConfig {
   /**
    * PORTFOLIO_UPLOAD_TTL_SECONDS, PORTFOLIO_MAX_MANIFEST_BYTES, and the blob
    * redirect: PORTFOLIO_BLOB_REDIRECT (true or false, default false) and
-   * PORTFOLIO_BLOB_REDIRECT_SECONDS (default 300, at most 7 days, SigV4's limit).
+   * PORTFOLIO_BLOB_REDIRECT_SECONDS (default 300, at most 7 days, SigV4's limit);
+   * PORTFOLIO_BLOB_LOOKUP_LEASE_MS (default 2000, 0 to 60000): how long a gateway
+   * reuses a blob lookup, and so how long a blob DELETE waits in a split deployment.
    */
   limits: RegistryLimits;
   /** Access control, when PORTFOLIO_AUTH_FILE is set (PORTFOLIO_AUTH_*, see auth-config.ts). */
@@ -57,6 +59,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PortfolioConfi
       blobRedirectSeconds: flag(env, "PORTFOLIO_BLOB_REDIRECT")
         ? integer(env, "PORTFOLIO_BLOB_REDIRECT_SECONDS", 300, 1, 7 * 24 * 60 * 60)
         : undefined,
+      blobLookupLeaseMs: integer(
+        env,
+        "PORTFOLIO_BLOB_LOOKUP_LEASE_MS",
+        DEFAULT_LIMITS.blobLookupLeaseMs,
+        0,
+        60_000,
+      ),
+      blobLookupLeasesShared: DEFAULT_LIMITS.blobLookupLeasesShared,
     },
     auth: loadAuthConfig(env),
     trustProxy: trustProxy(env.PORTFOLIO_TRUST_PROXY),

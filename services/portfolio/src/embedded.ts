@@ -67,7 +67,8 @@ export async function startEmbedded(
   const gcMetrics = registerGcMetrics(processMetrics(metrics.registry), database);
   const app = buildGateway({
     backends: { metadata, storage },
-    limits: config.limits,
+    // The only gateway of its database: a blob DELETE has no other leases to outwait.
+    limits: { ...config.limits, blobLookupLeasesShared: false },
     logger,
     metrics: metrics.registry,
     access,

@@ -22,6 +22,9 @@ describe("configuration", () => {
     expect(config.port).toBe(5000);
     expect(config.limits.maxManifestBytes).toBe(4 * 1024 * 1024);
     expect(config.limits.uploadTtlMs).toBe(24 * 60 * 60 * 1000);
+    expect(config.limits.blobLookupLeaseMs).toBe(2_000);
+    expect(config.limits.blobLookupLeasesShared).toBe(true);
+    expect(loadConfig({ PORTFOLIO_BLOB_LOOKUP_LEASE_MS: "0" }).limits.blobLookupLeaseMs).toBe(0);
   });
 
   it.each([
@@ -29,6 +32,8 @@ describe("configuration", () => {
     ["PORTFOLIO_PORT", "http"],
     ["PORTFOLIO_MAX_MANIFEST_BYTES", "1024"],
     ["PORTFOLIO_LOG_LEVEL", "loud"],
+    ["PORTFOLIO_BLOB_LOOKUP_LEASE_MS", "-1"],
+    ["PORTFOLIO_BLOB_LOOKUP_LEASE_MS", "600000"],
   ])("refuses %s=%s with a message naming it", (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);

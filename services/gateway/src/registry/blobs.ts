@@ -1,23 +1,36 @@
 import type { Readable } from "node:stream";
 import { type BlobRecord, BlobUnknownError, type ByteRange } from "@portfolio/core";
+import { type BlobLeaseOptions, BlobLookups } from "./blob-lookups";
 import type { RegistryBackends } from "./registry";
 
 /** Reading and deleting the blobs of a repository. */
 export class BlobService {
+  private readonly lookups: BlobLookups;
+
   constructor(
     private readonly backends: RegistryBackends,
+    leases: BlobLeaseOptions,
     private readonly redirectSeconds?: number,
-  ) {}
+  ) {
+    this.lookups = new BlobLookups(backends.metadata, leases);
+  }
 
   /** The blob if the repository holds it; throws BlobUnknownError otherwise. */
   async stat(repository: string, digest: string): Promise<BlobRecord> {
-    const blob = await this.backends.metadata.findBlob(repository, digest);
+    const blob = await this.lookups.find(repository, digest);
     if (!blob) throw new BlobUnknownError(digest);
     return blob;
   }
 
-  open(blob: BlobRecord, range?: ByteRange): Promise<Readable> {
-    return this.backends.storage.read(blob.storageKey, range);
+  /** The blob's bytes, from `stat`'s answer for `repository`. */
+  async open(repository: string, blob: BlobRecord, range?: ByteRange): Promise<Readable> {
+    try {
+      return await this.backends.storage.read(blob.storageKey, range);
+    } catch (error) {
+      // Bytes collected after a lease was taken: the next pull asks again.
+      if (error instanceof BlobUnknownError) this.lookups.forget(repository, blob.digest);
+      throw error;
+    }
   }
 
   /**
@@ -32,11 +45,14 @@ export class BlobService {
   }
 
   /**
-   * Removes the blob from the repository. Its bytes stay until garbage
+   * Removes the blob from the repository, and answers once no gateway can
+   * serve it from a lookup it made before. Its bytes stay until garbage
    * collection finds that no repository holds them.
    */
   async delete(repository: string, digest: string): Promise<void> {
     const removed = await this.backends.metadata.unlinkBlob(repository, digest);
+    this.lookups.forget(repository, digest);
     if (!removed) throw new BlobUnknownError(digest);
+    await this.lookups.outwaitLeases();
   }
 }

@@ -20,11 +20,24 @@ export interface RegistryLimits {
    * traffic bypasses the gateway; storage that cannot presign is read as usual.
    */
   blobRedirectSeconds?: number;
+  /**
+   * How long a blob lookup is reused (see BlobLookups); 0 asks the metadata
+   * service on every pull.
+   */
+  blobLookupLeaseMs: number;
+  /**
+   * Whether other gateways share the metadata: then a blob DELETE answers
+   * only once their leases have run out. Only the embedded registry, the
+   * one gateway of its database, turns it off.
+   */
+  blobLookupLeasesShared: boolean;
 }
 
 export const DEFAULT_LIMITS: RegistryLimits = {
   uploadTtlMs: 24 * 60 * 60 * 1000,
   maxManifestBytes: 4 * 1024 * 1024,
+  blobLookupLeaseMs: 2_000,
+  blobLookupLeasesShared: true,
 };
 
 /** The registry's operations, each coordinating metadata and blob storage. */
@@ -37,7 +50,11 @@ export class Registry {
     readonly backends: RegistryBackends,
     readonly limits: RegistryLimits = DEFAULT_LIMITS,
   ) {
-    this.blobs = new BlobService(backends, limits.blobRedirectSeconds);
+    this.blobs = new BlobService(
+      backends,
+      { leaseMs: limits.blobLookupLeaseMs, shared: limits.blobLookupLeasesShared },
+      limits.blobRedirectSeconds,
+    );
     this.uploads = new UploadService(backends, limits.uploadTtlMs);
     this.manifests = new ManifestService(backends.metadata);
   }

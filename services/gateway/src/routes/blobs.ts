@@ -36,12 +36,12 @@ export const blobs: Resource = {
       });
     }
     if (range.kind === "whole") {
-      const stream = await registry.blobs.open(blob);
+      const stream = await registry.blobs.open(repository, blob);
       return sendStream(context, stream, blobHeaders(digest, blob.size), 200);
     }
 
     const { start, end } = range.range;
-    const stream = await registry.blobs.open(blob, range.range);
+    const stream = await registry.blobs.open(repository, blob, range.range);
     const headers = {
       ...blobHeaders(digest, end - start + 1),
       "content-range": `bytes ${start}-${end}/${blob.size}`,

@@ -29,6 +29,8 @@ export interface SplitDeployment {
   metadataServer: MetadataServer;
   stopMetadata(): Promise<void>;
   startMetadata(): Promise<void>;
+  /** Another gateway over the same services, as a second replica; closed with the rest. */
+  startGateway(): Promise<TestRegistry>;
   /** Drops every connection at once, requests in flight included, as a crash would. */
   crashBlobs(): Promise<void>;
   startBlobs(): Promise<void>;
@@ -48,22 +50,29 @@ export async function startSplit(): Promise<SplitDeployment> {
   const blobsUrl = await blobServer.listen(0, "127.0.0.1");
   const blobsPort = Number(new URL(blobsUrl).port);
 
-  const metadata = new GrpcMetadataStore(metadataAddress, { deadlineMs: 2_000 });
-  const storage = new HttpBlobStorage({ url: blobsUrl, requestTimeoutMs: 2_000 });
-  const app: FastifyInstance = buildGateway({ backends: { metadata, storage }, logger });
-  const url = await app.listen({ host: "127.0.0.1", port: 0 });
-
-  const registry = {
-    url,
-    dataDir,
-    request: (pathOrUrl: string, init?: RequestInit) => fetch(new URL(pathOrUrl, url), init),
-  } as TestRegistry;
+  const gateways: (() => Promise<void>)[] = [];
+  async function startGateway(): Promise<TestRegistry> {
+    const metadata = new GrpcMetadataStore(metadataAddress, { deadlineMs: 2_000 });
+    const storage = new HttpBlobStorage({ url: blobsUrl, requestTimeoutMs: 2_000 });
+    const app: FastifyInstance = buildGateway({ backends: { metadata, storage }, logger });
+    const url = await app.listen({ host: "127.0.0.1", port: 0 });
+    gateways.push(async () => {
+      await app.close();
+      await Promise.all([metadata.close(), storage.close()]);
+    });
+    return {
+      url,
+      dataDir,
+      request: (pathOrUrl: string, init?: RequestInit) => fetch(new URL(pathOrUrl, url), init),
+    } as TestRegistry;
+  }
 
   const split: SplitDeployment = {
-    registry,
+    registry: await startGateway(),
     blobStorage,
     blobServer,
     metadataServer,
+    startGateway,
     async stopMetadata() {
       await metadataServer.close(0);
     },
@@ -84,8 +93,7 @@ export async function startSplit(): Promise<SplitDeployment> {
       split.blobServer = blobServer;
     },
     async close() {
-      await app.close();
-      await Promise.all([metadata.close(), storage.close()]);
+      await Promise.all(gateways.map((close) => close()));
       await metadataServer.close(0);
       await blobServer.close();
       await Promise.all([store.close(), blobStorage.close()]);
