@@ -35,8 +35,12 @@ import { fromWireError, UnsupportedCallError } from "./wire-errors";
 export interface HttpBlobStorageOptions {
   /** The blob service's base URL, e.g. http://127.0.0.1:5002. */
   url: string;
-  /** Keep-alive connections kept at most; default 64. Each append or read holds one. */
-  connections?: number;
+  /**
+   * Connections to the blob service at most; default no limit. Each append or
+   * read holds one for as long as its client takes, so a limit makes the
+   * transfers beyond it wait for the slowest clients.
+   */
+  connections?: number | null;
   /** Deadline for the answer to a call that streams nothing; default 30 s. */
   requestTimeoutMs?: number;
   /** Deadline for a commit's answer, which may read back and sync a large blob; default 10 min. */
@@ -88,7 +92,7 @@ export class HttpBlobStorage implements BlobStorage {
   private readonly direct: DirectReads | undefined;
 
   constructor(private readonly options: HttpBlobStorageOptions) {
-    this.pool = new Pool(options.url, { connections: options.connections ?? 64 });
+    this.pool = new Pool(options.url, { connections: options.connections ?? null });
     this.direct = options.directReads && new DirectReads(options.directReads);
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.commitTimeoutMs = options.commitTimeoutMs ?? 600_000;

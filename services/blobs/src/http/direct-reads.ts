@@ -5,8 +5,12 @@ import { bulkReadConnector } from "./bulk-reads";
 import { rangeHeader } from "./protocol";
 
 export interface DirectReadsOptions {
-  /** Keep-alive connections per storage host kept at most; default 64. */
-  connections?: number;
+  /**
+   * Connections per storage host at most; default no limit. A pull holds one
+   * for as long as its client takes to read the blob, so a limit makes the
+   * pulls beyond it wait for the slowest clients.
+   */
+  connections?: number | null;
   /** Deadline for storage's answer, and for each stretch of silence in the body; default 30 s. */
   timeoutMs?: number;
   /** How long direct reads stop after storage could not be reached; default 60 s. */
@@ -48,7 +52,7 @@ export class DirectReads {
 
   constructor(private readonly options: DirectReadsOptions = {}) {
     this.agent = new Agent({
-      connections: options.connections ?? 64,
+      connections: options.connections ?? null,
       connect: bulkReadConnector(),
     });
     this.timeoutMs = options.timeoutMs ?? 30_000;
