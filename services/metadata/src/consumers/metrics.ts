@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Admin } from "kafkajs";
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
@@ -34,7 +35,7 @@ export async function consumerLag(
 ): Promise<PartitionLag[]> {
   const [watermarks, groupOffsets] = await Promise.all([
     admin.fetchTopicOffsets(topic),
-    admin.fetchOffsets({ groupId, topics: [topic] }),
+    retried(() => admin.fetchOffsets({ groupId, topics: [topic] })),
   ]);
   const committed = new Map(
     (groupOffsets.find((entry) => entry.topic === topic)?.partitions ?? []).map(
@@ -47,6 +48,24 @@ export async function consumerLag(
     const lag = BigInt(high) - from;
     return { partition, lag: lag > 0n ? Number(lag) : 0 };
   });
+}
+
+/**
+ * kafkajs retries most admin calls itself, but not fetchOffsets. Its group
+ * coordinator answers a retriable error while it loads the group's offsets
+ * (for a while after a broker starts), so a scrape then would see no lag:
+ * retry for about 2 s, within a scrape's wait for the lag.
+ */
+async function retried<T>(read: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      const retriable = (error as { retriable?: unknown }).retriable === true;
+      if (!retriable || attempt === attempts) throw error;
+      await sleep(200 * attempt);
+    }
+  }
 }
 
 /** The metrics of one consumer, on a registry of the caller's. */

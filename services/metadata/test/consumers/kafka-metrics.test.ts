@@ -18,22 +18,25 @@ describeKafka("consumer metrics on Kafka (PORTFOLIO_TEST_KAFKA_BROKERS)", () => 
 
   it("reports what a group has yet to read, then none once the loop applied it", async () => {
     const topic = `portfolio.test.${randomUUID()}`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
     const events = ["a", "b", "c", "d", "e"].map((name) =>
       event(EVENT_TYPES.blobDeleted, { repository: `lag/${name}`, digest: `sha256:${name}` }),
     );
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({ topic, messages: events.map(toMessage) });
-    await producer.disconnect();
     const consumer = new GcFeed();
     const group = `portfolio-${consumer.name}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic, messages: events.map(toMessage) });
+      await producer.disconnect();
 
-    const before = await consumerLag(admin, group, topic);
-    await admin.disconnect();
-    expect(before.reduce((sum, { lag }) => sum + lag, 0)).toBe(5);
+      const before = await consumerLag(admin, group, topic);
+      expect(before.reduce((sum, { lag }) => sum + lag, 0)).toBe(5);
+    } finally {
+      await admin.disconnect();
+    }
 
     const registry = new Registry();
     const logger = pino({ level: "silent" });

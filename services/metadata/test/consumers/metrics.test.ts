@@ -73,6 +73,30 @@ describe("consumer lag", () => {
     ]);
   });
 
+  it("waits out a group coordinator that is still loading, and no other error", async () => {
+    const { admin } = fakeAdmin([{ partition: 0, low: 0, high: 4 }], { 0: 1 });
+    const answer = admin.fetchOffsets;
+    // How kafkajs reports COORDINATOR_LOAD_IN_PROGRESS (a KafkaJSProtocolError).
+    const loading = Object.assign(new Error("The coordinator is loading"), { retriable: true });
+    let asked = 0;
+    admin.fetchOffsets = async (request) => {
+      asked += 1;
+      if (asked <= 2) throw loading;
+      return answer(request);
+    };
+
+    expect(await consumerLag(admin, "portfolio-gc-feed", "t")).toEqual([{ partition: 0, lag: 3 }]);
+    expect(asked).toBe(3);
+
+    const denied = Object.assign(new Error("Not authorized"), { retriable: false });
+    admin.fetchOffsets = async () => {
+      asked += 1;
+      throw denied;
+    };
+    await expect(consumerLag(admin, "portfolio-gc-feed", "t")).rejects.toBe(denied);
+    expect(asked).toBe(4);
+  });
+
   it("is left out of a scrape when the brokers are slow; the rest is served", async () => {
     const registry = new Registry();
     const metrics = registerConsumerMetrics(registry, "gc-feed", {
