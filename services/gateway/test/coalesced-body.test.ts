@@ -59,7 +59,11 @@ describe("coalesced blob body", () => {
 
     // Like a socket read eight times in one turn: each chunk in a callback of its own.
     for (let i = 0; i < 8; i++) setImmediate(() => source.write(chunk(i)));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Until the first chunk's run is over and the loop has turned once more.
+    // (A timer would be load-dependent: after a long pause, Node runs due
+    // timers before the immediates of the same turn.)
+    await once(body, "data");
+    await new Promise(setImmediate);
 
     expect(received).toBe(8);
     expect(runs).toBe(1);
