@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
@@ -183,7 +184,11 @@ describe("the blob service's request log", () => {
         headers: { "content-length": 1_000_000, "x-request-id": "append-left" },
       });
       append.on("error", () => undefined);
+      // The service must have the request before the client leaves; a sleep alone does not
+      // ensure that: after a long pause the timer runs before the connection is even made.
+      const arrived = once(service.server.server, "request");
       append.write(Buffer.alloc(10_000));
+      await arrived;
       await new Promise((resolve) => setTimeout(resolve, 100));
       append.destroy();
 

@@ -119,12 +119,13 @@ describe("BlobLookups", () => {
     const shared = new BlobLookups(metadata, { leaseMs: 150, shared: true });
     const sole = new BlobLookups(metadata, { leaseMs: 150, shared: false });
 
-    let started = performance.now();
+    const started = performance.now();
     await shared.outwaitLeases();
     expect(performance.now() - started).toBeGreaterThanOrEqual(145);
 
-    started = performance.now();
-    await sole.outwaitLeases();
-    expect(performance.now() - started).toBeLessThan(50);
+    // Without other gateways there is nothing to wait for: no timer at all, so the answer wins a
+    // race with the next turn of the event loop. (An elapsed-time bound fails after a GC pause.)
+    const next = new Promise((resolve) => setImmediate(resolve, "a turn passed"));
+    expect(await Promise.race([sole.outwaitLeases().then(() => "at once"), next])).toBe("at once");
   });
 });

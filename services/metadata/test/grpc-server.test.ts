@@ -11,17 +11,17 @@ const later = <T>(ms: number, value?: T) =>
 
 describe("the gRPC client", () => {
   test("fails as metadata unavailable when the deadline passes", async () => {
+    // The store answers after 2 s, well within the default deadline (10 s): only the 100 ms
+    // deadline can fail the call. (No bound on elapsed time, which a GC pause would exceed.)
     const grpc = await serveOverGrpc(
       storeThat(() => later(2_000)),
       { client: { deadlineMs: 100 } },
     );
-    const started = Date.now();
 
     const calling = grpc.client.findAnyBlob(sha256("slow"));
 
     await expect(calling).rejects.toBeInstanceOf(BackendUnavailableError);
     await expect(calling).rejects.toMatchObject({ backend: "metadata" });
-    expect(Date.now() - started).toBeLessThan(1_500);
     await grpc.close();
   });
 

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
@@ -73,7 +74,11 @@ describe("the request log", () => {
       headers: { "content-length": 1_000_000, "x-request-id": "log-abort-1" },
     });
     patch.on("error", () => {});
+    // The registry must have the request before the client leaves; a sleep alone does not
+    // ensure that: after a long pause the timer runs before the connection is even made.
+    const arrived = once(registry.app.server, "request");
     patch.write(Buffer.alloc(10_000));
+    await arrived;
     await new Promise((resolve) => setTimeout(resolve, 200));
     patch.destroy();
     await settled("log-abort-1");

@@ -153,13 +153,25 @@ describe.each(backends)("outbox relay on %s", (_name, open) => {
       release = resolve;
     });
     const second = new MemoryPublisher();
+    // The leader publishes while it holds the lock: its publish being called says it has it.
+    let publishing = () => {};
+    const holdsLock = new Promise<void>((resolve) => {
+      publishing = resolve;
+    });
+    const publish = first.publish.bind(first);
+    first.publish = (events) => {
+      publishing();
+      return publish(events);
+    };
     const leader = relay(first);
     const follower = relay(second, {}, backend.second);
 
     const leading = leader.runOnce();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await holdsLock;
     const following = follower.runOnce();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // On Postgres the follower finds the lock taken and answers at once; PGlite's one session
+    // runs it only after the leader's batch, so waiting for it there would wait forever.
+    if (backend.first !== backend.second) await following;
     release();
 
     expect(await leading).toEqual({ status: "published", count: 8, full: false });
