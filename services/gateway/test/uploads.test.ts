@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import type { BlobStorage, MetadataStore, StoredBlob } from "@portfolio/core";
+import { BlobLookups } from "../src/registry/blob-lookups";
 import { UploadService } from "../src/registry/uploads";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
@@ -26,10 +27,12 @@ function backends(options: { putBlob: boolean; winner?: string }) {
     delete: record("storage.delete"),
     ...(options.putBlob ? { putBlob: record("storage.putBlob", STORED) } : {}),
   };
-  const service = new UploadService(
-    { metadata: metadata as unknown as MetadataStore, storage: storage as unknown as BlobStorage },
-    60_000,
-  );
+  const wired = {
+    metadata: metadata as unknown as MetadataStore,
+    storage: storage as unknown as BlobStorage,
+  };
+  const lookups = new BlobLookups(wired.metadata, { leaseMs: 0, shared: false });
+  const service = new UploadService(wired, 60_000, lookups);
   return { service, calls };
 }
 

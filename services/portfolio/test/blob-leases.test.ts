@@ -42,6 +42,20 @@ describe("blob lookup leases in the split deployment", () => {
     expect((await split.registry.request(path, { method: "HEAD" })).status).toBe(404);
   });
 
+  test("a DELETE that finds the blob already gone also outwaits the other gateways", async () => {
+    const digest = await pushBlob(split.registry, "leases/twice", randomBytes(1024));
+    const path = `/v2/leases/twice/blobs/${digest}`;
+    expect((await other.request(path, { method: "HEAD" })).status).toBe(200);
+
+    // The first DELETE is still waiting when a second one (a client retrying) arrives.
+    const first = split.registry.request(path, { method: "DELETE" });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await split.registry.request(path, { method: "DELETE" });
+    expect(second.status).toBe(404);
+    expect((await other.request(path, { method: "HEAD" })).status).toBe(404);
+    expect((await first).status).toBe(202);
+  });
+
   test("pulls within the lease are answered without the metadata service", async () => {
     const bytes = randomBytes(2048);
     const digest = await pushBlob(split.registry, "leases/reuse", bytes);

@@ -30,8 +30,9 @@ interface Lease {
  * metadata service and Postgres) as on the bytes, and a node pulling an image
  * asks the same questions many times over.
  *
- * Only a found blob is reused: its size and storage key never change, and
- * the only way for it to go from a repository is an unlink (a DELETE, or the
+ * Only a found blob is reused: its size never changes, its storage key only
+ * when the collector deleted its bytes and it was uploaded again, and the
+ * only way for it to go from a repository is an unlink (a DELETE, or the
  * garbage collector). A lookup that found nothing is never reused, so a blob
  * is pullable as soon as its upload answered. Read-after-write for DELETE
  * holds across gateways because a lease starts when its lookup was sent,
@@ -40,8 +41,9 @@ interface Lease {
  * seen the link has run out. Clocks only need to run at the same rate.
  *
  * The garbage collector does not wait: for up to one lease after it unlinks a
- * blob that no manifest references, a pull may still be answered, and its
- * bytes, once deleted too, are then reported unknown by storage.
+ * blob that no manifest references, a HEAD may still find it, and a pull
+ * then finds its bytes gone (BlobService.open asks again). Every gateway
+ * must use the same lease length: a DELETE outwaits its own gateway's.
  */
 export class BlobLookups {
   private readonly leases = new Map<string, Lease>();

@@ -1,19 +1,15 @@
 import type { Readable } from "node:stream";
 import { type BlobRecord, BlobUnknownError, type ByteRange } from "@portfolio/core";
-import { type BlobLeaseOptions, BlobLookups } from "./blob-lookups";
+import type { BlobLookups } from "./blob-lookups";
 import type { RegistryBackends } from "./registry";
 
 /** Reading and deleting the blobs of a repository. */
 export class BlobService {
-  private readonly lookups: BlobLookups;
-
   constructor(
     private readonly backends: RegistryBackends,
-    leases: BlobLeaseOptions,
+    private readonly lookups: BlobLookups,
     private readonly redirectSeconds?: number,
-  ) {
-    this.lookups = new BlobLookups(backends.metadata, leases);
-  }
+  ) {}
 
   /** The blob if the repository holds it; throws BlobUnknownError otherwise. */
   async stat(repository: string, digest: string): Promise<BlobRecord> {
@@ -27,10 +23,17 @@ export class BlobService {
     try {
       return await this.backends.storage.read(blob.storageKey, range);
     } catch (error) {
-      // Bytes collected after a lease was taken: the next pull asks again.
-      if (error instanceof BlobUnknownError) this.lookups.forget(repository, blob.digest);
-      throw error;
+      if (!(error instanceof BlobUnknownError)) throw error;
     }
+    // A lease can name bytes the collector has deleted since, and the blob may
+    // have been uploaded again under a new storage key: ask once more.
+    this.lookups.forget(repository, blob.digest);
+    const current = await this.lookups.find(repository, blob.digest);
+    if (current === undefined || current.storageKey === blob.storageKey) {
+      // Storage names its key; the client is told the digest.
+      throw new BlobUnknownError(blob.digest);
+    }
+    return this.backends.storage.read(current.storageKey, range);
   }
 
   /**
@@ -50,9 +53,17 @@ export class BlobService {
    * collection finds that no repository holds them.
    */
   async delete(repository: string, digest: string): Promise<void> {
-    const removed = await this.backends.metadata.unlinkBlob(repository, digest);
-    this.lookups.forget(repository, digest);
-    if (!removed) throw new BlobUnknownError(digest);
+    let removed: boolean;
+    try {
+      removed = await this.backends.metadata.unlinkBlob(repository, digest);
+    } finally {
+      // Even when the answer was lost: the unlink may have committed.
+      this.lookups.forget(repository, digest);
+    }
+    // A 404 waits too: the blob may have left just before (a DELETE still
+    // waiting, or one whose client gave up and retries), and other gateways
+    // may hold leases from before that.
     await this.lookups.outwaitLeases();
+    if (!removed) throw new BlobUnknownError(digest);
   }
 }

@@ -1,4 +1,5 @@
 import type { BlobStorage, MetadataStore } from "@portfolio/core";
+import { BlobLookups } from "./blob-lookups";
 import { BlobService } from "./blobs";
 import { ManifestService } from "./manifests";
 import { UploadService } from "./uploads";
@@ -50,12 +51,12 @@ export class Registry {
     readonly backends: RegistryBackends,
     readonly limits: RegistryLimits = DEFAULT_LIMITS,
   ) {
-    this.blobs = new BlobService(
-      backends,
-      { leaseMs: limits.blobLookupLeaseMs, shared: limits.blobLookupLeasesShared },
-      limits.blobRedirectSeconds,
-    );
-    this.uploads = new UploadService(backends, limits.uploadTtlMs);
+    const lookups = new BlobLookups(backends.metadata, {
+      leaseMs: limits.blobLookupLeaseMs,
+      shared: limits.blobLookupLeasesShared,
+    });
+    this.blobs = new BlobService(backends, lookups, limits.blobRedirectSeconds);
+    this.uploads = new UploadService(backends, limits.uploadTtlMs, lookups);
     this.manifests = new ManifestService(backends.metadata);
   }
 }

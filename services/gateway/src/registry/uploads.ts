@@ -6,6 +6,7 @@ import {
   type UploadSession,
   UploadUnknownError,
 } from "@portfolio/core";
+import type { BlobLookups } from "./blob-lookups";
 import type { RegistryBackends } from "./registry";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -30,6 +31,7 @@ export class UploadService {
   constructor(
     private readonly backends: RegistryBackends,
     private readonly ttlMs: number,
+    private readonly lookups: BlobLookups,
   ) {}
 
   async start(repository: string): Promise<UploadSession> {
@@ -101,8 +103,11 @@ export class UploadService {
   }
 
   /** Links a blob from another repository; undefined when it cannot be mounted. */
-  mount(repository: string, digest: string, from?: string): Promise<BlobRecord | undefined> {
-    return this.backends.metadata.mountBlob(repository, digest, from);
+  async mount(repository: string, digest: string, from?: string): Promise<BlobRecord | undefined> {
+    const blob = await this.backends.metadata.mountBlob(repository, digest, from);
+    // A lease from before may name bytes since collected (see BlobService.open).
+    this.lookups.forget(repository, digest);
+    return blob;
   }
 
   private async putInSession(repository: string, digest: string, body?: Chunk) {
@@ -118,6 +123,7 @@ export class UploadService {
   /** Records the stored bytes as the blob, unless another upload's bytes won: then ours go. */
   private async publish(repository: string, stored: StoredBlob): Promise<BlobRecord> {
     const blob = await this.backends.metadata.commitBlob(repository, stored);
+    this.lookups.forget(repository, blob.digest);
     if (blob.storageKey !== stored.storageKey) {
       await this.backends.storage.delete(stored.storageKey);
     }
