@@ -78,7 +78,8 @@ run_consumers() {
     EXPECT_REPOSITORY=ci/events TIMEOUT_SECONDS=60 \
     node "$repo/examples/event-consumer/consume.mjs"
   crane delete "$REGISTRY_ADDR/ci/events@$digest"
-  consumers_check "the gc feed queues the deleted manifest's layer for review" gc_queued_blobs "$layer"
+  consumers_check "the gc feed queues the deleted manifest's layer for review" \
+    gc_queued_blobs "$layer"
   consumers_check "the gc feed recorded the deletion as applied" deletion_recorded
   rm -rf "$work"
   echo "consumers: $consumers_passed passed, $consumers_failed failed"

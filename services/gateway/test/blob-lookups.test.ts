@@ -37,7 +37,7 @@ describe("BlobLookups", () => {
     expect(asked).toHaveLength(2);
   });
 
-  it("starts the lease before the answer arrives, so a slow answer buys no extra time", async () => {
+  it("starts the lease when it asks, so a slow answer buys no extra time", async () => {
     const time = clock();
     const metadata = {
       async findBlob() {
@@ -114,7 +114,7 @@ describe("BlobLookups", () => {
     expect(asked).toHaveLength(2);
   });
 
-  it("makes a delete outwait one lease when other gateways hold leases, and only then", async () => {
+  it("makes a delete outwait one lease when other gateways hold any, and only then", async () => {
     const { metadata } = metadataWith(new Map());
     const shared = new BlobLookups(metadata, { leaseMs: 150, shared: true });
     const sole = new BlobLookups(metadata, { leaseMs: 150, shared: false });

@@ -46,7 +46,7 @@ describe("BlobService reading through a lease", () => {
     expect((await blobs.stat("lib/a", DIGEST)).storageKey).toBe("new");
   });
 
-  it("answers BLOB_UNKNOWN naming the digest, not the storage key, when the bytes are gone", async () => {
+  it("answers BLOB_UNKNOWN with the digest, not the storage key, when bytes are gone", async () => {
     const current = { blob: { digest: DIGEST, size: 3, storageKey: "old" } as BlobRecord };
     const blobs = service([], current);
     const leased = await blobs.stat("lib/a", DIGEST);

@@ -23,7 +23,7 @@ describe("blob lookup leases in the split deployment", () => {
     await split.close();
   });
 
-  test("a blob deleted through one gateway is gone from another when the DELETE answers", async () => {
+  test("a blob deleted through one gateway is gone from another when DELETE answers", async () => {
     const bytes = randomBytes(1024);
     const digest = await pushBlob(split.registry, "leases/delete", bytes);
     const path = `/v2/leases/delete/blobs/${digest}`;

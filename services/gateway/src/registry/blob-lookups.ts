@@ -48,6 +48,7 @@ interface Lease {
 export class BlobLookups {
   private readonly leases = new Map<string, Lease>();
   private readonly leaseMs: number;
+  private readonly shared: boolean;
   private readonly maxEntries: number;
   private readonly now: () => number;
   /** Raised by every forget: answers to lookups sent before it are not kept. */
@@ -55,9 +56,10 @@ export class BlobLookups {
 
   constructor(
     private readonly metadata: MetadataStore,
-    private readonly options: BlobLeaseOptions,
+    options: BlobLeaseOptions,
   ) {
     this.leaseMs = options.leaseMs;
+    this.shared = options.shared;
     this.maxEntries = options.maxEntries ?? 10_000;
     this.now = options.now ?? performance.now.bind(performance);
   }
@@ -88,7 +90,7 @@ export class BlobLookups {
    * gateway has just removed (at once when no other gateway holds leases).
    */
   async outwaitLeases(): Promise<void> {
-    if (this.options.shared && this.leaseMs > 0) await sleep(this.leaseMs);
+    if (this.shared && this.leaseMs > 0) await sleep(this.leaseMs);
   }
 
   private keep(key: string, blob: BlobRecord, expiresAt: number): void {
