@@ -4,16 +4,22 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent } from "undici";
-import { BULK_READ_BYTES, bulkReadConnector } from "../src/http/bulk-reads";
+import {
+  bulkReadConnector,
+  MAX_READ_BYTES,
+  nextReadBytes,
+  SMALL_READ_BYTES,
+} from "../src/http/bulk-reads";
 
-/** What Node reads from a socket at most per call without the connector. */
-const NODE_READ_BYTES = 64 * 1024;
 
 const bodies: Record<string, Buffer> = {
   "/large": randomBytes(24 * 1024 * 1024),
   "/small": Buffer.from("a short answer"),
   "/medium": randomBytes(300 * 1024),
 };
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
 
 let server: Server;
 let origin: string;
@@ -53,6 +59,32 @@ async function get(agent: Agent, path: string, pauseMs = 0): Promise<Buffer[]> {
   return chunks;
 }
 
+describe("the size of a connection's next read", () => {
+  it("doubles while reads fill their buffer, up to 2 MiB for a few bulk connections", () => {
+    const sizes = [SMALL_READ_BYTES];
+    for (let i = 0; i < 6; i++) {
+      const last = sizes[sizes.length - 1] as number;
+      sizes.push(nextReadBytes(last, last, 1));
+    }
+    expect(sizes).toEqual([64 * KiB, 128 * KiB, 256 * KiB, 512 * KiB, 1 * MiB, 2 * MiB, 2 * MiB]);
+    expect(nextReadBytes(2 * MiB, 2 * MiB, 4)).toBe(2 * MiB);
+  });
+
+  it("shares 8 MiB between many bulk connections, never less than 512 KiB each", () => {
+    expect(nextReadBytes(2 * MiB, 2 * MiB, 5)).toBe(1 * MiB);
+    expect(nextReadBytes(2 * MiB, 2 * MiB, 8)).toBe(1 * MiB);
+    expect(nextReadBytes(1 * MiB, 1 * MiB, 9)).toBe(512 * KiB);
+    expect(nextReadBytes(512 * KiB, 512 * KiB, 1000)).toBe(512 * KiB);
+  });
+
+  it("halves after a read that took under a quarter, and drops to 64 KiB for a small one", () => {
+    expect(nextReadBytes(300 * KiB, 2 * MiB, 1)).toBe(1 * MiB);
+    expect(nextReadBytes(600 * KiB, 2 * MiB, 1)).toBe(2 * MiB);
+    expect(nextReadBytes(40 * KiB, 2 * MiB, 1)).toBe(SMALL_READ_BYTES);
+    expect(nextReadBytes(10, SMALL_READ_BYTES, 1)).toBe(SMALL_READ_BYTES);
+  });
+});
+
 describe("bulk-reading connector", () => {
   it("reads far more per call than Node's 64 KiB, byte for byte", async () => {
     const { port } = new URL(origin);
@@ -75,8 +107,10 @@ describe("bulk-reading connector", () => {
     const body = answer.subarray(answer.indexOf("\r\n\r\n") + 4);
     const largest = Math.max(...chunks.map((chunk) => chunk.length));
     expect(sha256(body)).toBe(sha256(bodies["/large"] as Buffer));
-    expect(largest).toBeGreaterThan(NODE_READ_BYTES);
-    expect(largest).toBeLessThanOrEqual(BULK_READ_BYTES);
+    // Reads that fill their buffer double it: past the 512 KiB every
+    // connection may take, since this one reads alone.
+    expect(largest).toBeGreaterThan(512 * KiB);
+    expect(largest).toBeLessThanOrEqual(MAX_READ_BYTES);
   });
 
   it("keeps one connection alive across small and large answers", async () => {

@@ -2,13 +2,43 @@ import type { Socket } from "node:net";
 import { buildConnector } from "undici";
 
 /** How much one read from a storage connection may take at most; see `bulkReadConnector`. */
-export const BULK_READ_BYTES = 512 * 1024;
+export const MAX_READ_BYTES = 2 * 1024 * 1024;
 
 /** What a connection reads into while it gets little: an answer's head, the end of a body. */
-const SMALL_READ_BYTES = 64 * 1024;
+export const SMALL_READ_BYTES = 64 * 1024;
 
-/** Reads at least this large give their buffer away rather than being copied out of it. */
-const HAND_OFF_BYTES = BULK_READ_BYTES / 4;
+/**
+ * What every bulk-reading connection may grow its reads to, however many
+ * there are; beyond that they share `BULK_BUDGET_BYTES`.
+ */
+const SHARED_READ_BYTES = 512 * 1024;
+
+/**
+ * Read buffers that the connections reading in bulk may take between them
+ * before theirs shrink towards `SHARED_READ_BYTES`. A pull whose client has
+ * stopped reading holds some four reads (socket, HTTP parser, response), so a
+ * few large pulls hold up to ~32 MiB, as many stalled pulls did before reads
+ * could grow past 512 KiB.
+ */
+const BULK_BUDGET_BYTES = 8 * 1024 * 1024;
+
+/** The connections whose last read was a bulk one, for their share of the budget. */
+const bulkSockets = new Set<Socket>();
+
+/**
+ * The size of a connection's next read, from how much its last one took:
+ * twice as much while reads fill their buffer (up to `MAX_READ_BYTES`, or the
+ * connection's share of the budget when many read in bulk), half as much when
+ * one took under a quarter, and 64 KiB once one took less than that.
+ */
+export function nextReadBytes(bytes: number, length: number, bulkConnections: number): number {
+  if (bytes < SMALL_READ_BYTES) return SMALL_READ_BYTES;
+  let limit = MAX_READ_BYTES;
+  while (limit > SHARED_READ_BYTES && limit * bulkConnections > BULK_BUDGET_BYTES) limit /= 2;
+  if (bytes === length) return Math.min(length * 2, limit);
+  if (bytes < length / 4) return Math.min(Math.max(length / 2, SMALL_READ_BYTES), limit);
+  return Math.min(length, limit);
+}
 
 /**
  * The buffer the socket whose read `onRead` just handled reads into next.
@@ -28,20 +58,21 @@ function nextBuffer(): Uint8Array {
 
 /**
  * Hands the bytes of one read on to the socket's readable side, as Node would
- * have. A read that filled its buffer, or took much of a large one, gives the
- * buffer away, so bulk bytes are never copied; a smaller one is copied out and
- * its buffer read into again. While reads find 64 KiB or more waiting, the
- * next read gets a large buffer; after a smaller one (an answer's head, the
- * end of a body) it gets 64 KiB. So an idle connection holds at most one large
- * buffer, and only until undici closes it (4 s of idleness by default).
+ * have. A small read into a buffer that stays the same size (an answer's
+ * head) is copied out and the buffer read into again; any other read gives
+ * its buffer away, so bulk bytes are never copied, and the next read gets a
+ * fresh buffer of the size `nextReadBytes` gives. An idle connection so holds
+ * one 64 KiB buffer, and only until undici closes it (4 s of idleness by
+ * default).
  */
 function onRead(this: Socket, bytes: number, buffer: Uint8Array): boolean {
-  const handOff = bytes === buffer.length || bytes >= HAND_OFF_BYTES;
-  const chunk = handOff
-    ? Buffer.from(buffer.buffer, buffer.byteOffset, bytes)
-    : Buffer.from(buffer.subarray(0, bytes));
-  const size = bytes >= SMALL_READ_BYTES ? BULK_READ_BYTES : SMALL_READ_BYTES;
-  pending = !handOff && buffer.length === size ? buffer : Buffer.allocUnsafeSlow(size);
+  trackBulk(this, bytes >= SMALL_READ_BYTES);
+  const size = nextReadBytes(bytes, buffer.length, bulkSockets.size);
+  const reuse = size === buffer.length && bytes < size / 4;
+  const chunk = reuse
+    ? Buffer.from(buffer.subarray(0, bytes))
+    : Buffer.from(buffer.buffer, buffer.byteOffset, bytes);
+  pending = reuse ? buffer : Buffer.allocUnsafeSlow(size);
   try {
     // false stops reading until the socket's consumer asks for more, as for
     // any socket whose buffer is full.
@@ -54,8 +85,23 @@ function onRead(this: Socket, bytes: number, buffer: Uint8Array): boolean {
   }
 }
 
+/** The sockets already told to leave `bulkSockets` when they close. */
+const watched = new WeakSet<Socket>();
+
+/** Counts the socket among the bulk readers while its reads are bulk ones, until it closes. */
+function trackBulk(socket: Socket, bulk: boolean): void {
+  if (!bulk) {
+    bulkSockets.delete(socket);
+    return;
+  }
+  bulkSockets.add(socket);
+  if (watched.has(socket)) return;
+  watched.add(socket);
+  socket.once("close", () => bulkSockets.delete(socket));
+}
+
 /**
- * An undici connector whose plain-TCP sockets read up to 512 KiB per system
+ * An undici connector whose plain-TCP sockets read up to 2 MiB per system
  * call instead of Node's fixed 64 KiB. Relaying a blob from object storage,
  * the gateway's CPU is mostly the kernel's work per read: each small read
  * drains the socket, and the kernel answers with a window update to the
