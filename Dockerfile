@@ -45,13 +45,13 @@ ENV NODE_ENV=production
 ENV NODE_OPTIONS="--max-semi-space-size=4 --initial-old-space-size=64"
 # For every role in every deployment of this image (bench/run.sh reads it from
 # here): glibc's malloc keeps up to 32 MiB of freed memory instead of handing
-# it back at once, and takes buffers up to 2 MiB (the gateway's reads from
+# it back at once, and takes buffers up to 1 MiB (the gateway's reads from
 # object storage) from its heap rather than mapping each: streamed blobs
 # allocate a buffer per socket read, and giving the pages back and faulting
 # them in again cost a third to a half of a pull's CPU. One arena for all
 # threads: V8's worker threads otherwise keep a second one of 35–40 MiB
 # (docs/configuration.md, Memory).
-ENV GLIBC_TUNABLES=glibc.malloc.trim_threshold=33554432:glibc.malloc.mmap_threshold=2162688:glibc.malloc.arena_max=1
+ENV GLIBC_TUNABLES=glibc.malloc.trim_threshold=33554432:glibc.malloc.mmap_threshold=1114112:glibc.malloc.arena_max=1
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/core/package.json packages/core/

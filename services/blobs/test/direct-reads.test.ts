@@ -98,6 +98,19 @@ describe("direct reads, when storage misbehaves", () => {
     });
   });
 
+  it("read through the service when storage answers without a Content-Length", async () => {
+    const chunked = (_: IncomingMessage, response: ServerResponse) => {
+      response.writeHead(200).end(content);
+    };
+    await withStandInStore(chunked, async ({ key, service }) => {
+      expect(await readAll(await service.client.read(key))).toEqual(content);
+      expect(service.fallbacks).toEqual([
+        { kind: "unreadable", reason: "a body without a Content-Length" },
+      ]);
+      expect(service.serviceReads()).toBe(1);
+    });
+  });
+
   it("read through the service when storage answers another range", async () => {
     const otherRange = (_: IncomingMessage, response: ServerResponse) => {
       const headers = { "content-range": `bytes 0-99/${content.length}` };

@@ -5,9 +5,9 @@ import { Counter, type Registry } from "prom-client";
 /**
  * What the gateway does with each direct read's outcome (see DirectReads):
  * counts it in `portfolio_blob_direct_reads_total{outcome}` (`direct`, or the
- * fallback's kind: `status`, `range`, `unreachable`), so that an operator sees
- * pulls going back through the blob service, and logs each fallback. The
- * presigned URL is never logged: it is a credential.
+ * fallback's kind: `status`, `range`, `unreadable`, `unreachable`), so that an
+ * operator sees pulls going back through the blob service, and logs each
+ * fallback. The presigned URL is never logged: it is a credential.
  */
 export function directReadOutcomes(
   logger: Logger,

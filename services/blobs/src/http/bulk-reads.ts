@@ -1,8 +1,7 @@
-import type { Socket } from "node:net";
-import { buildConnector } from "undici";
+import type { NetConnectOpts, Socket } from "node:net";
 
-/** How much one read from a storage connection may take at most; see `bulkReadConnector`. */
-export const MAX_READ_BYTES = 2 * 1024 * 1024;
+/** How much one read from a storage connection may take at most; see `bulkOnRead`. */
+export const MAX_READ_BYTES = 1024 * 1024;
 
 /** What a connection reads into while it gets little: an answer's head, the end of a body. */
 export const SMALL_READ_BYTES = 64 * 1024;
@@ -16,7 +15,7 @@ const SHARED_READ_BYTES = 512 * 1024;
 /**
  * Read buffers that the connections reading in bulk may take between them
  * before theirs shrink towards `SHARED_READ_BYTES`. A pull whose client has
- * stopped reading holds some four reads (socket, HTTP parser, response), so a
+ * stopped reading holds some four reads (socket, body, response), so a
  * few large pulls hold up to ~32 MiB, as many stalled pulls did before reads
  * could grow past 512 KiB.
  */
@@ -62,7 +61,7 @@ function nextBuffer(): Uint8Array {
  * head) is copied out and the buffer read into again; any other read gives
  * its buffer away, so bulk bytes are never copied, and the next read gets a
  * fresh buffer of the size `nextReadBytes` gives. An idle connection so holds
- * one 64 KiB buffer, and only until undici closes it (4 s of idleness by
+ * one 64 KiB buffer, and only until its pool closes it (4 s of idleness by
  * default).
  */
 function onRead(this: Socket, bytes: number, buffer: Uint8Array): boolean {
@@ -101,26 +100,22 @@ function trackBulk(socket: Socket, bulk: boolean): void {
 }
 
 /**
- * An undici connector whose plain-TCP sockets read up to 2 MiB per system
- * call instead of Node's fixed 64 KiB. Relaying a blob from object storage,
- * the gateway's CPU is mostly the kernel's work per read: each small read
- * drains the socket, and the kernel answers with a window update to the
- * sender and a wake-up for the next few kilobytes. Measured in the gateway,
- * pulling 1 GiB from versitygw over loopback on this project's 2-core
- * machines: 0.65–0.85 CPU-s per GB with Node's reads, 0.35–0.45 with these;
- * Distribution (Go, reading through a 4 MiB buffer) spends ~0.3. Reads of
- * 1 MiB saved a little more, but a stalled pull holds some four reads in its
- * pipeline (socket, HTTP parser, response), so they cost twice the memory.
+ * The `onread` option of `net.connect` that makes a plain-TCP socket read up
+ * to 1 MiB per system call instead of Node's fixed 64 KiB. Relaying a blob
+ * from object storage, the gateway's CPU is mostly the kernel's work per
+ * read: each small read drains the socket, and the kernel answers with a
+ * window update to the sender and a wake-up for the next few kilobytes.
+ * Measured in the gateway, pulling 1 GiB from versitygw over loopback on this
+ * project's 2-core machines: 0.65–0.85 CPU-s per GB with Node's reads,
+ * 0.35–0.45 with reads of 512 KiB; Distribution (Go, reading through a 4 MiB
+ * buffer) spends ~0.3. Reads of 1 MiB took the gateway's system time from
+ * ~38 to 29–33 ticks per GiB, at the same peak RSS. Reads of 2 MiB saved 2–4
+ * ticks more, but left peak RSS 5–25 MiB higher in some runs (and need
+ * glibc's mmap threshold above 2 MiB, see docs/configuration.md, Memory).
  *
- * TLS sockets keep Node's reads: decryption delivers one 16 KiB record at a
- * time whatever the buffer, so there is nothing to gain there.
+ * TLS sockets gain nothing from it: decryption delivers one 16 KiB record at
+ * a time whatever the buffer.
  */
-export function bulkReadConnector(): buildConnector.connector {
-  // undici passes these options on to net.connect, adding host and port per
-  // connection; its types ask for a port here all the same.
-  const onread = { buffer: nextBuffer, callback: onRead };
-  const plain = buildConnector({ onread } as buildConnector.BuildOptions);
-  const tls = buildConnector({});
-  return (options, callback) =>
-    options.protocol === "https:" ? tls(options, callback) : plain(options, callback);
+export function bulkOnRead(): NonNullable<NetConnectOpts["onread"]> {
+  return { buffer: nextBuffer, callback: onRead };
 }

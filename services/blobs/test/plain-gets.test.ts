@@ -1,0 +1,272 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
+import type { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { PlainGets, parseHead, UnreadableAnswerError } from "../src/http/plain-gets";
+
+const large = randomBytes(8 * 1024 * 1024);
+const small = Buffer.from("a short answer");
+
+/** The body of an answer that has one. */
+function bodyOf(answer: { body: Readable | undefined }): Readable {
+  if (answer.body === undefined) throw new Error("the answer came without its body");
+  return answer.body;
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+async function readAll(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function listen(server: Server | ReturnType<typeof createNetServer>): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe("PlainGets against Node's HTTP server", () => {
+  let server: Server;
+  let origin: string;
+  let accepted = 0;
+  /** The Range field of each request, as the server saw it. */
+  const ranges: (string | undefined)[] = [];
+  let gets: PlainGets;
+
+  beforeAll(async () => {
+    server = createHttpServer((request, response) => {
+      ranges.push(request.headers.range);
+      if (request.url === "/large") {
+        response.writeHead(200, { "content-length": large.length }).end(large);
+      } else if (request.url === "/range") {
+        const part = large.subarray(10, 20);
+        const range = `bytes 10-19/${large.length}`;
+        response.writeHead(206, { "content-range": range, "content-length": 10 }).end(part);
+      } else if (request.url === "/close") {
+        response.writeHead(200, { "content-length": small.length, connection: "close" });
+        response.end(small);
+      } else if (request.url === "/chunked") {
+        response.writeHead(200).write("no length");
+        response.end();
+      } else if (request.url === "/empty") {
+        response.writeHead(200, { "content-length": 0 }).end();
+      } else {
+        response.writeHead(404, { "content-length": small.length }).end(small);
+      }
+    });
+    server.on("connection", () => (accepted += 1));
+    origin = await listen(server);
+  });
+
+  beforeEach(() => {
+    gets = new PlainGets({ timeoutMs: 2_000 });
+  });
+
+  afterEach(() => gets.close());
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it("reads bodies byte for byte and keeps one connection for GETs one after another", async () => {
+    const before = accepted;
+    for (const path of ["/large", "/missing", "/empty", "/large"]) {
+      const answer = await gets.get(new URL(path, origin));
+      const body = await readAll(bodyOf(answer));
+      if (path === "/large") {
+        expect(answer.statusCode).toBe(200);
+        expect(sha256(body)).toBe(sha256(large));
+      } else if (path === "/empty") {
+        expect(body.length).toBe(0);
+      } else {
+        expect(answer.statusCode).toBe(404);
+        expect(body.toString()).toBe(small.toString());
+      }
+    }
+    expect(accepted - before).toBe(1);
+  });
+
+  it("sends the fields given and answers the head's fields in lower case", async () => {
+    const answer = await gets.get(new URL("/range", origin), { range: "bytes=10-19" });
+    expect(answer.statusCode).toBe(206);
+    expect(answer.headers["content-range"]).toBe(`bytes 10-19/${large.length}`);
+    expect(await readAll(bodyOf(answer))).toEqual(large.subarray(10, 20));
+    expect(ranges.at(-1)).toBe("bytes=10-19");
+  });
+
+  it("answers without the body when it has no Content-Length", async () => {
+    const unframed = await gets.get(new URL("/chunked", origin));
+    expect(unframed.statusCode).toBe(200);
+    expect(unframed.headers["transfer-encoding"]).toBe("chunked");
+    expect(unframed.body).toBeUndefined();
+    // The connection it came on is not reused; the next GET gets a new one.
+    const answer = await gets.get(new URL("/large", origin));
+    expect(sha256(await readAll(bodyOf(answer)))).toBe(sha256(large));
+  });
+
+  it("opens a new connection after an answer that closed its own", async () => {
+    const before = accepted;
+    for (let i = 0; i < 2; i++) await readAll(bodyOf(await gets.get(new URL("/close", origin))));
+    expect(accepted - before).toBe(2);
+  });
+
+  it("sends again on a new connection when storage closed the idle one", async () => {
+    await readAll(bodyOf(await gets.get(new URL("/large", origin))));
+    server.closeIdleConnections();
+    await sleep(50);
+    const answer = await gets.get(new URL("/large", origin));
+    expect(sha256(await readAll(bodyOf(answer)))).toBe(sha256(large));
+  });
+
+  it("does not reuse a connection whose body was left unread", async () => {
+    const before = accepted;
+    const first = await gets.get(new URL("/large", origin));
+    bodyOf(first).destroy();
+    const second = await gets.get(new URL("/large", origin));
+    expect(sha256(await readAll(bodyOf(second)))).toBe(sha256(large));
+    expect(accepted - before).toBe(2);
+  });
+
+  it("waits for a consumer that reads slowly without timing out", async () => {
+    const slow = new PlainGets({ timeoutMs: 200 });
+    try {
+      const answer = await slow.get(new URL("/large", origin));
+      await sleep(500);
+      const chunks: Buffer[] = [];
+      for await (const chunk of bodyOf(answer)) {
+        chunks.push(chunk as Buffer);
+        if (chunks.length === 2) await sleep(400);
+      }
+      expect(sha256(Buffer.concat(chunks))).toBe(sha256(large));
+    } finally {
+      slow.close();
+    }
+  });
+
+  it("refuses URLs other than http:", async () => {
+    await expect(gets.get(new URL("https://127.0.0.1/x"))).rejects.toThrow(/http: URLs/);
+  });
+});
+
+describe("PlainGets against a store that misbehaves", () => {
+  /** A TCP server that answers the first request of each connection with `reply`. */
+  async function store(reply: (socket: Socket) => void) {
+    const server = createNetServer((socket) => {
+      socket.once("data", () => reply(socket));
+      socket.on("error", () => {});
+    });
+    const origin = await listen(server);
+    return {
+      origin,
+      close: () => new Promise((resolve) => server.close(resolve)),
+    };
+  }
+
+  it("fails a body cut short instead of ending it early", async () => {
+    const { origin, close } = await store((socket) => {
+      socket.end("HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly a few bytes");
+    });
+    const gets = new PlainGets();
+    try {
+      const answer = await gets.get(new URL("/", origin));
+      await expect(readAll(bodyOf(answer))).rejects.toThrow(
+        /closed the connection; 984 bytes of the body were still to come/,
+      );
+    } finally {
+      gets.close();
+      await close();
+    }
+  });
+
+  it("fails a body that goes silent, once the deadline passes", async () => {
+    const { origin, close } = await store((socket) => {
+      socket.write("HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nsome bytes");
+    });
+    const gets = new PlainGets({ timeoutMs: 300 });
+    try {
+      const answer = await gets.get(new URL("/", origin));
+      await expect(readAll(bodyOf(answer))).rejects.toThrow(
+        /sent nothing for 300 ms; 990 bytes of the body/,
+      );
+    } finally {
+      gets.close();
+      await close();
+    }
+  });
+
+  it("fails when no answer comes in time", async () => {
+    const { origin, close } = await store(() => {});
+    const gets = new PlainGets({ timeoutMs: 300 });
+    try {
+      await expect(gets.get(new URL("/", origin))).rejects.toThrow(/did not answer within 300 ms/);
+    } finally {
+      gets.close();
+      await close();
+    }
+  });
+
+  it("does not reuse a connection that brought more than the body", async () => {
+    let connections = 0;
+    const { origin, close } = await store((socket) => {
+      connections += 1;
+      socket.write("HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nabcEXTRA");
+      socket.once("data", () => socket.write("HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nxyz"));
+    });
+    const gets = new PlainGets();
+    try {
+      expect((await readAll(bodyOf(await gets.get(new URL("/", origin))))).toString()).toBe("abc");
+      expect((await readAll(bodyOf(await gets.get(new URL("/", origin))))).toString()).toBe("abc");
+      expect(connections).toBe(2);
+    } finally {
+      gets.close();
+      await close();
+    }
+  });
+
+  it("rejects a refused connection", async () => {
+    const { origin, close } = await store(() => {});
+    await close();
+    const gets = new PlainGets();
+    await expect(gets.get(new URL("/", origin))).rejects.toThrow(/ECONNREFUSED/);
+    gets.close();
+  });
+});
+
+describe("parseHead", () => {
+  it("reads status, fields and framing", () => {
+    const head = parseHead(
+      'HTTP/1.1 206 Partial Content\r\nContent-Length: 10\r\nETag: "x"\r\nX-A: 1\r\nx-a: 2',
+    );
+    expect(head).toEqual({
+      statusCode: 206,
+      headers: { "content-length": "10", etag: '"x"', "x-a": "1, 2" },
+      length: 10,
+      keepAlive: true,
+    });
+    expect(parseHead("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close").keepAlive).toBe(
+      false,
+    );
+    expect(parseHead("HTTP/1.0 200 OK\r\nContent-Length: 0").keepAlive).toBe(false);
+  });
+
+  it("gives no length for a body framed otherwise", () => {
+    expect(parseHead("HTTP/1.1 200 OK\r\nETag: x").length).toBeUndefined();
+    const chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5";
+    expect(parseHead(chunked).length).toBeUndefined();
+  });
+
+  it.each([
+    ["two lengths", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6"],
+    ["a negative length", "HTTP/1.1 200 OK\r\nContent-Length: -5"],
+    ["an interim answer", "HTTP/1.1 100 Continue"],
+    ["HTTP/2", "HTTP/2 200"],
+    ["a folded field", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n  folded"],
+  ])("refuses %s", (_, text) => {
+    expect(() => parseHead(text)).toThrow(UnreadableAnswerError);
+  });
+});
