@@ -3,6 +3,13 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
+import { propagation, SpanStatusCode, trace } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
 import { PlainGets, parseHead, UnreadableAnswerError } from "../src/http/plain-gets";
 
 const large = randomBytes(8 * 1024 * 1024);
@@ -33,26 +40,29 @@ describe("PlainGets against Node's HTTP server", () => {
   let server: Server;
   let origin: string;
   let accepted = 0;
-  /** The Range field of each request, as the server saw it. */
+  /** The Range and traceparent fields of each request, as the server saw them. */
   const ranges: (string | undefined)[] = [];
+  const traceparents: (string | undefined)[] = [];
   let gets: PlainGets;
 
   beforeAll(async () => {
     server = createHttpServer((request, response) => {
       ranges.push(request.headers.range);
-      if (request.url === "/large") {
+      traceparents.push(request.headers.traceparent as string | undefined);
+      const path = request.url?.replace(/\?.*$/, "");
+      if (path === "/large") {
         response.writeHead(200, { "content-length": large.length }).end(large);
-      } else if (request.url === "/range") {
+      } else if (path === "/range") {
         const part = large.subarray(10, 20);
         const range = `bytes 10-19/${large.length}`;
         response.writeHead(206, { "content-range": range, "content-length": 10 }).end(part);
-      } else if (request.url === "/close") {
+      } else if (path === "/close") {
         response.writeHead(200, { "content-length": small.length, connection: "close" });
         response.end(small);
-      } else if (request.url === "/chunked") {
+      } else if (path === "/chunked") {
         response.writeHead(200).write("no length");
         response.end();
-      } else if (request.url === "/empty") {
+      } else if (path === "/empty") {
         response.writeHead(200, { "content-length": 0 }).end();
       } else {
         response.writeHead(404, { "content-length": small.length }).end(small);
@@ -145,6 +155,33 @@ describe("PlainGets against Node's HTTP server", () => {
       expect(sha256(Buffer.concat(chunks))).toBe(sha256(large));
     } finally {
       slow.close();
+    }
+  });
+
+  it("traces each GET, body included, and sends the trace on (the URL without its query)", async () => {
+    const spans = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }),
+    );
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    try {
+      const answer = await gets.get(new URL("/large?X-Amz-Signature=secret", origin));
+      expect(spans.getFinishedSpans()).toHaveLength(0);
+      await readAll(bodyOf(answer));
+      await readAll(bodyOf(await gets.get(new URL("/missing", origin))));
+
+      const [pulled, missing] = spans.getFinishedSpans();
+      expect(pulled?.name).toBe("GET");
+      expect(pulled?.attributes).toMatchObject({
+        "http.request.method": "GET",
+        "http.response.status_code": 200,
+        "url.full": `${origin}/large`,
+      });
+      expect(missing?.status.code).toBe(SpanStatusCode.ERROR);
+      expect(traceparents.at(-2)).toMatch(new RegExp(`^00-${pulled?.spanContext().traceId}-`));
+    } finally {
+      trace.disable();
+      propagation.disable();
     }
   });
 

@@ -1,5 +1,6 @@
 import { connect, type Socket } from "node:net";
-import { Readable } from "node:stream";
+import { finished, Readable } from "node:stream";
+import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { bulkOnRead } from "./bulk-reads";
 
 /** An answer to a GET: its status, its head's fields (names in lower case), and its body. */
@@ -28,6 +29,9 @@ export class UnreadableAnswerError extends Error {
 
 /** Where a head that has not ended is given up on. */
 const MAX_HEAD_BYTES = 64 * 1024;
+
+/** Spans go nowhere unless a role turned tracing on (services/portfolio/src/tracing.ts). */
+const tracer = trace.getTracer("@portfolio/blobs");
 
 /** The last error of each socket, for the 'close' that follows it. */
 const socketErrors = new WeakMap<Socket, Error>();
@@ -60,10 +64,51 @@ export class PlainGets {
     this.keepAliveMs = options.keepAliveMs ?? 4_000;
   }
 
-  /** GETs `url` (http: only) with the given header fields. */
+  /**
+   * GETs `url` (http: only) with the given header fields. A client span covers
+   * it, body included, when tracing is on (the query is left out of its URL:
+   * in a presigned URL it is a credential), and the request carries its
+   * `traceparent`, as undici's requests do.
+   */
   async get(url: URL, fields: Record<string, string> = {}): Promise<StorageAnswer> {
-    if (url.protocol !== "http:")
+    if (url.protocol !== "http:") {
       throw new Error(`PlainGets reads http: URLs, not ${url.protocol}`);
+    }
+    const span = tracer.startSpan("GET", {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        "http.request.method": "GET",
+        "server.address": url.hostname,
+        "server.port": Number(url.port || 80),
+        "url.full": `${url.origin}${url.pathname}`,
+      },
+    });
+    const traced = { ...fields };
+    propagation.inject(trace.setSpan(context.active(), span), traced);
+    let answer: StorageAnswer;
+    try {
+      answer = await this.send(url, traced);
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR }).end();
+      throw error;
+    }
+    span.setAttribute("http.response.status_code", answer.statusCode);
+    if (answer.statusCode >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
+    if (answer.body === undefined) span.end();
+    else {
+      finished(answer.body, (error) => {
+        if (error) {
+          span.recordException(error);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+        span.end();
+      });
+    }
+    return answer;
+  }
+
+  private async send(url: URL, fields: Record<string, string>): Promise<StorageAnswer> {
     const request = requestHead(url, fields);
     const reused = this.takeIdle(url.host);
     if (reused !== undefined) {
