@@ -11,6 +11,7 @@ import type { AccessControl } from "./auth/access-control";
 import { type Caller, OPEN_CALLER } from "./auth/caller";
 import { registerTokenEndpoint } from "./auth/token-endpoint";
 import { clientErrorHandler } from "./http/client-errors";
+import { closeConnectionsAsTheyIdle } from "./http/closing";
 import { drainBody } from "./http/drain";
 import { toOciError } from "./http/errors";
 import { sendJson } from "./http/json";
@@ -151,19 +152,6 @@ function clientWentAway(request: FastifyRequest, reply: FastifyReply): boolean {
   if (request.raw.complete) return false;
   const socket = reply.raw.socket ?? request.raw.socket;
   return reply.raw.destroyed || !socket || socket.destroyed;
-}
-
-/**
- * On close, Node ends only the connections idle at that moment; one whose
- * request finishes later would hold the shutdown for its keep-alive time. So
- * idle connections are ended again until the server has closed.
- */
-function closeConnectionsAsTheyIdle(app: FastifyInstance): void {
-  let sweep: NodeJS.Timeout | undefined;
-  app.addHook("preClose", async () => {
-    sweep = setInterval(() => app.server.closeIdleConnections(), 100);
-  });
-  app.addHook("onClose", async () => clearInterval(sweep));
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
