@@ -111,6 +111,21 @@ describe("direct reads, when storage misbehaves", () => {
     });
   });
 
+  it("read through the service when storage's range is shorter than it says", async () => {
+    const shortRange = (_: IncomingMessage, response: ServerResponse) => {
+      const headers = { "content-range": `bytes 100-199/${content.length}`, "content-length": 50 };
+      response.writeHead(206, headers).end(content.subarray(100, 150));
+    };
+    await withStandInStore(shortRange, async ({ key, service }) => {
+      const slice = await readAll(await service.client.read(key, { start: 100, end: 199 }));
+
+      expect(slice).toEqual(content.subarray(100, 200));
+      expect(service.fallbacks).toEqual([
+        { kind: "range", contentRange: `bytes 100-199/${content.length}` },
+      ]);
+    });
+  });
+
   it("read through the service when storage answers another range", async () => {
     const otherRange = (_: IncomingMessage, response: ServerResponse) => {
       const headers = { "content-range": `bytes 0-99/${content.length}` };

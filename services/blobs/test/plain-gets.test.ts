@@ -101,6 +101,16 @@ describe("PlainGets against Node's HTTP server", () => {
     expect(accepted - before).toBe(1);
   });
 
+  it("reads the next answer into a small buffer after a large body", async () => {
+    await readAll(bodyOf(await gets.get(new URL("/large", origin))));
+    const next = bodyOf(await gets.get(new URL("/large", origin)));
+    const [first] = await next.take(1).toArray();
+    // The head and the first of the body came in one read: of 64 KiB, not
+    // of the 1 MiB the large body's reads had grown to.
+    expect((first as Buffer).length).toBeLessThanOrEqual(64 * 1024);
+    next.destroy();
+  });
+
   it("sends the fields given and answers the head's fields in lower case", async () => {
     const answer = await gets.get(new URL("/range", origin), { range: "bytes=10-19" });
     expect(answer.statusCode).toBe(206);
@@ -262,6 +272,105 @@ describe("PlainGets against a store that misbehaves", () => {
     } finally {
       gets.close();
       await close();
+    }
+  });
+
+  /** Connections the store accepted, and what it answers each request on them. */
+  async function answeringStore(answer: (socket: Socket, request: number) => void) {
+    let connections = 0;
+    const server = createNetServer((socket) => {
+      connections += 1;
+      let requests = 0;
+      socket.on("data", () => answer(socket, ++requests));
+      socket.on("error", () => {});
+    });
+    const origin = await listen(server);
+    return {
+      origin,
+      connections: () => connections,
+      close: () => {
+        server.close();
+      },
+    };
+  }
+
+  const ok = (text: string) => `HTTP/1.1 200 OK\r\ncontent-length: ${text.length}\r\n\r\n${text}`;
+
+  it("never takes bytes sent on an idle connection for the next answer", async () => {
+    const store = await answeringStore((socket, request) => {
+      socket.write(ok(`answer ${request}`));
+      if (request === 1) setTimeout(() => socket.write(ok("nobody asked")), 50);
+    });
+    const gets = new PlainGets();
+    try {
+      const text = async () =>
+        (await readAll(bodyOf(await gets.get(new URL("/", store.origin))))).toString();
+      expect(await text()).toBe("answer 1");
+      await sleep(150);
+      expect(await text()).toBe("answer 1");
+      expect(store.connections()).toBe(2);
+    } finally {
+      gets.close();
+      store.close();
+    }
+  });
+
+  it("asks again on a new connection when a reused one answers 408", async () => {
+    const store = await answeringStore((socket, request) => {
+      if (request === 1) socket.write(ok("first"));
+      else
+        socket.end(
+          "HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        );
+    });
+    const gets = new PlainGets();
+    try {
+      expect((await readAll(bodyOf(await gets.get(new URL("/", store.origin))))).toString()).toBe(
+        "first",
+      );
+      const again = await gets.get(new URL("/", store.origin));
+      expect(again.statusCode).toBe(200);
+      expect((await readAll(bodyOf(again))).toString()).toBe("first");
+      expect(store.connections()).toBe(2);
+    } finally {
+      gets.close();
+      store.close();
+    }
+  });
+
+  it("gives up on a head that trickles in past the deadline", async () => {
+    const head = "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+    const { origin, close } = await store((socket) => {
+      let sent = 0;
+      const drip = setInterval(() => {
+        if (socket.destroyed || sent === head.length) return clearInterval(drip);
+        socket.write(head[sent++] as string);
+      }, 50);
+    });
+    const gets = new PlainGets({ timeoutMs: 300 });
+    try {
+      await expect(gets.get(new URL("/", origin))).rejects.toThrow(/did not answer within 300 ms/);
+    } finally {
+      gets.close();
+      await close();
+    }
+  });
+
+  it("reads no body for 204 and 304, whatever their Content-Length", async () => {
+    const store = await answeringStore((socket, request) => {
+      const status = request === 1 ? "204 No Content" : "304 Not Modified";
+      socket.write(`HTTP/1.1 ${status}\r\ncontent-length: 1234\r\n\r\n`);
+    });
+    const gets = new PlainGets({ timeoutMs: 300 });
+    try {
+      for (const status of [204, 304]) {
+        const answer = await gets.get(new URL("/", store.origin));
+        expect(answer.statusCode).toBe(status);
+        expect((await readAll(bodyOf(answer))).length).toBe(0);
+      }
+    } finally {
+      gets.close();
+      store.close();
     }
   });
 

@@ -57,31 +57,50 @@ function nextBuffer(): Uint8Array {
 
 /**
  * Hands the bytes of one read on to the socket's readable side, as Node would
- * have. A small read into a buffer that stays the same size (an answer's
- * head) is copied out and the buffer read into again; any other read gives
- * its buffer away, so bulk bytes are never copied, and the next read gets a
- * fresh buffer of the size `nextReadBytes` gives. An idle connection so holds
- * one 64 KiB buffer, and only until its pool closes it (4 s of idleness by
- * default).
+ * have. A small read into a 64 KiB buffer (an answer's head) is copied out
+ * and the buffer read into again; any other read gives its buffer away, so
+ * bulk bytes are never copied, and the next read gets a fresh buffer of the
+ * size `nextReadBytes` gives. That size is chosen once the consumer has seen
+ * the bytes: a read that ended an answer leaves the connection idle (see
+ * `awaitingNothing`), and an idle connection holds a 64 KiB buffer, not one
+ * sized for the body it just read.
  */
 function onRead(this: Socket, bytes: number, buffer: Uint8Array): boolean {
-  trackBulk(this, bytes >= SMALL_READ_BYTES);
-  const size = nextReadBytes(bytes, buffer.length, bulkSockets.size);
-  const reuse = size === buffer.length && bytes < size / 4;
-  const chunk = reuse
+  const keep = buffer.length === SMALL_READ_BYTES && bytes < SMALL_READ_BYTES / 4;
+  const chunk = keep
     ? Buffer.from(buffer.subarray(0, bytes))
     : Buffer.from(buffer.buffer, buffer.byteOffset, bytes);
-  pending = reuse ? buffer : Buffer.allocUnsafeSlow(size);
+  let wantsMore: boolean;
   try {
     // false stops reading until the socket's consumer asks for more, as for
     // any socket whose buffer is full.
-    return this.push(chunk);
+    wantsMore = this.push(chunk);
   } catch (error) {
     // A consumer's 'data' listener threw inside push. Node would skip the
     // next buffer and read into the one just handed on: end the socket instead.
     this.destroy(error as Error);
-    return false;
+    wantsMore = false;
   }
+  const idle = idleSockets.has(this);
+  trackBulk(this, !idle && bytes >= SMALL_READ_BYTES);
+  const size = idle ? SMALL_READ_BYTES : nextReadBytes(bytes, buffer.length, bulkSockets.size);
+  // Set only now: a socket opened by a consumer inside push takes `pending`
+  // as its first buffer, and must not take this one's.
+  pending = keep ? buffer : Buffer.allocUnsafeSlow(size);
+  return wantsMore;
+}
+
+/** Sockets that expect no bytes until they send another request; see `awaitingNothing`. */
+const idleSockets = new WeakSet<Socket>();
+
+/**
+ * Tells the reads of `socket` whether it expects nothing more for now (an
+ * answer was read whole and the connection waits for the next request), so
+ * that its next read gets a 64 KiB buffer and it leaves the bulk readers.
+ */
+export function awaitingNothing(socket: Socket, idle: boolean): void {
+  if (idle) idleSockets.add(socket);
+  else idleSockets.delete(socket);
 }
 
 /** The sockets already told to leave `bulkSockets` when they close. */

@@ -88,7 +88,8 @@ export class DirectReads {
       return undefined;
     }
     const contentRange = answer.headers["content-range"];
-    if (range !== undefined && !sameRange(contentRange, range)) {
+    const length = answer.headers["content-length"];
+    if (range !== undefined && !(sameRange(contentRange, range) && sameLength(length, range))) {
       answer.body?.destroy();
       this.options.onOutcome?.({ kind: "range", contentRange });
       return undefined;
@@ -122,6 +123,11 @@ export class DirectReads {
     this.plain.close();
     await this.agent.close();
   }
+}
+
+/** Whether a Content-Length, when given, is the length of the range asked for. */
+function sameLength(header: string | undefined, { start, end }: ByteRange): boolean {
+  return header === undefined || Number(header) === end - start + 1;
 }
 
 /** Whether a Content-Range header names exactly the range asked for. */

@@ -1,7 +1,7 @@
 import { connect, type Socket } from "node:net";
 import { finished, Readable } from "node:stream";
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { bulkOnRead } from "./bulk-reads";
+import { awaitingNothing, bulkOnRead } from "./bulk-reads";
 
 /** An answer to a GET: its status, its head's fields (names in lower case), and its body. */
 export interface StorageAnswer {
@@ -97,6 +97,8 @@ export class PlainGets {
     if (answer.statusCode >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
     if (answer.body === undefined) span.end();
     else {
+      // Also the body's error listener until the caller adds its own: a
+      // body that fails before anyone reads it must not throw.
       finished(answer.body, (error) => {
         if (error) {
           span.recordException(error);
@@ -136,32 +138,32 @@ export class PlainGets {
     return socket;
   }
 
-  /** Sends the request and waits for the answer's head; the body follows as it comes. */
+  /**
+   * Sends the request and waits for the answer's head, for `timeoutMs` at
+   * most whatever trickles in; the body follows as it comes.
+   */
   private exchange(socket: Socket, host: string, request: string): Promise<StorageAnswer> {
     const reused = socket.bytesRead > 0;
+    awaitingNothing(socket, false);
     return new Promise((resolve, reject) => {
       let head: Buffer = Buffer.alloc(0);
       const onData = (chunk: Buffer) => {
         head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
         const end = head.indexOf("\r\n\r\n");
-        if (end < 0) {
-          if (head.length > MAX_HEAD_BYTES) fail(new UnreadableAnswerError("a head over 64 KiB"));
-          return;
+        if ((end < 0 ? head.length : end) > MAX_HEAD_BYTES) {
+          return fail(new UnreadableAnswerError("a head over 64 KiB"));
         }
+        if (end < 0) return;
         detach();
         try {
-          const { statusCode, headers, length, keepAlive } = parseHead(
-            head.toString("latin1", 0, end),
-          );
-          if (length === undefined) {
+          const answer = parseHead(head.toString("latin1", 0, end));
+          // An idle connection that the store (or a proxy) timed out: 408
+          // answers no request of ours, as Go's client also reads it.
+          if (reused && answer.statusCode === 408) {
             socket.destroy();
-            return resolve({ statusCode, headers, body: undefined });
+            return reject(new UnansweredError("a 408 on a reused connection"));
           }
-          const rest = head.subarray(end + 4);
-          const body = new ContentLengthBody(socket, length, rest, this.timeoutMs, (whole) =>
-            whole && keepAlive ? this.keepIdle(host, socket) : socket.destroy(),
-          );
-          resolve({ statusCode, headers, body });
+          resolve(this.answer(socket, host, answer, head.subarray(end + 4)));
         } catch (error) {
           socket.destroy();
           reject(error);
@@ -171,45 +173,69 @@ export class PlainGets {
         detach();
         const cause = socketErrors.get(socket);
         const why = cause ? `: ${cause.message}` : "";
-        const message = `storage closed the connection without answering${why}`;
+        const what = head.length === 0 ? "without answering" : "before its answer's head ended";
+        const message = `storage closed the connection ${what}${why}`;
         reject(
           reused && head.length === 0
             ? new UnansweredError(message)
             : new Error(message, { cause }),
         );
       };
-      const onTimeout = () => fail(new Error(`storage did not answer within ${this.timeoutMs} ms`));
       const fail = (error: Error) => {
         detach();
         socket.destroy();
         reject(error);
       };
+      const deadline = setTimeout(
+        () => fail(new Error(`storage did not answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
       const detach = () => {
-        socket.off("data", onData).off("close", onClose).off("timeout", onTimeout);
+        clearTimeout(deadline);
+        socket.off("data", onData).off("close", onClose);
       };
-      socket.on("data", onData).on("close", onClose).on("timeout", onTimeout);
-      socket.setTimeout(this.timeoutMs);
+      socket.on("data", onData).on("close", onClose);
+      socket.setTimeout(0);
       socket.write(request, "latin1");
-      socket.resume();
     });
   }
 
-  /** Keeps a connection whose answer was read whole for the next GET to `host`. */
+  /** The answer whose head was just read; `rest` is what came after the head. */
+  private answer(socket: Socket, host: string, head: AnswerHead, rest: Buffer): StorageAnswer {
+    const { statusCode, headers, length, keepAlive } = head;
+    if (length === undefined) {
+      socket.destroy();
+      return { statusCode, headers, body: undefined };
+    }
+    const body = new ContentLengthBody(socket, length, rest, this.timeoutMs, (whole) =>
+      whole && keepAlive ? this.keepIdle(host, socket) : socket.destroy(),
+    );
+    return { statusCode, headers, body };
+  }
+
+  /**
+   * Keeps a connection whose answer was read whole for the next GET to
+   * `host`. It goes on reading while idle: a store has nothing to send on it
+   * until the next request, so any byte (a late 408, the rest of an answer
+   * longer than it said) ends it, as do the store closing it and 4 s of
+   * idleness. It does not keep the process alive.
+   */
   private keepIdle(host: string, socket: Socket): void {
     if (this.closed || socket.destroyed) return void socket.destroy();
-    socket.pause();
+    awaitingNothing(socket, true);
     const sockets = this.idle.get(host) ?? [];
     sockets.push(socket);
     this.idle.set(host, sockets);
+    const expire = () => socket.destroy();
     const leave = () => {
-      socket.off("close", leave).off("timeout", expire);
+      socket.off("close", leave).off("timeout", expire).off("data", expire);
       const left = sockets.indexOf(socket);
       if (left >= 0) sockets.splice(left, 1);
       if (sockets.length === 0 && this.idle.get(host) === sockets) this.idle.delete(host);
     };
-    const expire = () => socket.destroy();
-    socket.on("close", leave).on("timeout", expire);
+    socket.on("close", leave).on("timeout", expire).on("data", expire);
     socket.setTimeout(this.keepAliveMs);
+    socket.unref();
     idleLeavers.set(socket, leave);
   }
 
@@ -220,8 +246,10 @@ export class PlainGets {
       if (socket === undefined) return undefined;
       idleLeavers.get(socket)?.();
       idleLeavers.delete(socket);
-      // Destroyed, its 'close' still to come.
-      if (!socket.destroyed) return socket;
+      socket.ref();
+      // Destroyed, its 'close' still to come; or holding bytes nobody asked for.
+      if (!socket.destroyed && socket.readableLength === 0) return socket;
+      socket.destroy();
     }
   }
 }
@@ -251,23 +279,31 @@ interface AnswerHead {
   keepAlive: boolean;
 }
 
+/** What RFC 9110 allows in a field name. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /** Parses an answer's head, without its blank line; UnreadableAnswerError if it cannot. */
 export function parseHead(text: string): AnswerHead {
-  const [statusLine = "", ...lines] = text.split("\r\n");
+  // RFC 9112 asks clients to ignore empty lines before the status line.
+  const [statusLine = "", ...lines] = text.replace(/^(\r\n)+/, "").split("\r\n");
   const status = /^HTTP\/1\.([01]) ([1-5]\d\d)(?: |$)/.exec(statusLine);
-  if (status === null)
+  if (status === null) {
     throw new UnreadableAnswerError(`not an HTTP/1.x status line: ${statusLine}`);
+  }
   const statusCode = Number(status[2]);
   if (statusCode < 200) throw new UnreadableAnswerError(`an interim answer (${statusCode})`);
 
-  const headers: Record<string, string> = {};
+  // No prototype: a field named __proto__ or constructor is a field like any other.
+  const headers: Record<string, string> = Object.create(null);
   for (const line of lines) {
     const colon = line.indexOf(":");
-    // A line folded onto the one before (obsolete), or no field name.
-    if (colon <= 0 || /^[ \t]/.test(line))
-      throw new UnreadableAnswerError(`a malformed field: ${line}`);
     const name = line.slice(0, colon).toLowerCase();
     const value = line.slice(colon + 1).trim();
+    // A line folded onto the one before (obsolete), a name that is no token
+    // (space before the colon included), a bare CR or LF, a NUL.
+    if (colon <= 0 || !TOKEN.test(name) || /[\0\r\n]/.test(value)) {
+      throw new UnreadableAnswerError(`a malformed field: ${JSON.stringify(line)}`);
+    }
     const known = headers[name];
     if (known === undefined) headers[name] = value;
     else if (name === "content-length" && known !== value) {
@@ -279,10 +315,15 @@ export function parseHead(text: string): AnswerHead {
     throw new UnreadableAnswerError(`a malformed Content-Length: ${declared}`);
   }
   const framed = declared !== undefined && headers["transfer-encoding"] === undefined;
-  const length = framed ? Number(declared) : undefined;
-  const connection = headers.connection?.toLowerCase() ?? "";
+  // 204 and 304 never have a body, whatever their Content-Length says.
+  const bodiless = statusCode === 204 || statusCode === 304;
+  const length = bodiless ? 0 : framed ? Number(declared) : undefined;
+  const connection = (headers.connection ?? "")
+    .toLowerCase()
+    .split(",")
+    .map((t) => t.trim());
   const keepAlive =
-    status[1] === "1" ? !/(^|[\s,])close([\s,]|$)/.test(connection) : /keep-alive/.test(connection);
+    status[1] === "1" ? !connection.includes("close") : connection.includes("keep-alive");
   return { statusCode, headers, length, keepAlive };
 }
 
