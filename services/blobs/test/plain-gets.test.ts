@@ -168,7 +168,7 @@ describe("PlainGets against Node's HTTP server", () => {
     }
   });
 
-  it("traces each GET, body included, and sends the trace on (the URL without its query)", async () => {
+  it("traces each GET, body included, and sends the trace on (URL without its query)", async () => {
     const spans = new InMemorySpanExporter();
     trace.setGlobalTracerProvider(
       new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }),
