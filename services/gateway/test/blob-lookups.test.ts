@@ -105,6 +105,51 @@ describe("BlobLookups", () => {
     expect(asked.map((key) => key.split("@")[0])).toEqual(["lib/a", "lib/b", "lib/c", "lib/a"]);
   });
 
+  it("learns a blob from the change that linked it, leased from when the change was sent", async () => {
+    const { metadata, asked } = metadataWith(new Map([[`lib/a@${DIGEST}`, BLOB]]));
+    const time = clock();
+    const lookups = new BlobLookups(metadata, { leaseMs: 100, shared: true, now: time.now });
+
+    const sent = lookups.changeSent();
+    time.advance(30); // the commit's round trip
+    lookups.learn("lib/a", BLOB, sent);
+    time.advance(69);
+    expect(await lookups.find("lib/a", DIGEST)).toEqual(BLOB);
+    expect(asked).toHaveLength(0);
+
+    time.advance(1);
+    await lookups.find("lib/a", DIGEST);
+    expect(asked).toHaveLength(1);
+  });
+
+  it("learns nothing when a forget came while the change was on its way", async () => {
+    const { metadata, asked } = metadataWith(new Map([[`lib/a@${DIGEST}`, BLOB]]));
+    const lookups = new BlobLookups(metadata, { leaseMs: 60_000, shared: true });
+
+    const sent = lookups.changeSent();
+    lookups.forget("lib/a", DIGEST); // a DELETE of the same blob, say
+    lookups.learn("lib/a", BLOB, sent);
+    await lookups.find("lib/a", DIGEST);
+    expect(asked).toHaveLength(1);
+  });
+
+  it("drops an older lease on learning, and keeps lookups under way", async () => {
+    const moved = { ...BLOB, storageKey: "key-2" };
+    const links = new Map([[`lib/b@${DIGEST}`, BLOB]]);
+    const { metadata, asked } = metadataWith(links);
+    const lookups = new BlobLookups(metadata, { leaseMs: 60_000, shared: true });
+    expect(await lookups.find("lib/a", DIGEST)).toBeUndefined();
+
+    // A lookup of another repository is under way while lib/a learns its blob.
+    const underWay = lookups.find("lib/b", DIGEST);
+    lookups.learn("lib/a", moved, lookups.changeSent());
+    expect(await underWay).toEqual(BLOB);
+
+    expect(await lookups.find("lib/a", DIGEST)).toEqual(moved);
+    expect(await lookups.find("lib/b", DIGEST)).toEqual(BLOB);
+    expect(asked).toEqual([`lib/a@${DIGEST}`, `lib/b@${DIGEST}`]);
+  });
+
   it("asks every time with a lease of 0", async () => {
     const { metadata, asked } = metadataWith(new Map([[`lib/a@${DIGEST}`, BLOB]]));
     const lookups = new BlobLookups(metadata, { leaseMs: 0, shared: true });

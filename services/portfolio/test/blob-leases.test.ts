@@ -42,6 +42,23 @@ describe("blob lookup leases in the split deployment", () => {
     expect((await split.registry.request(path, { method: "HEAD" })).status).toBe(404);
   });
 
+  test("the gateway that took a push serves its pulls without a lookup, until a DELETE", async () => {
+    const bytes = randomBytes(2048);
+    // Pushed through the other gateway, which learns the blob from its commit.
+    const digest = await pushBlob(other, "leases/pushed", bytes);
+    const path = `/v2/leases/pushed/blobs/${digest}`;
+
+    await split.stopMetadata();
+    const pulled = await other.request(path);
+    expect(pulled.status).toBe(200);
+    expect(Buffer.from(await pulled.arrayBuffer()).equals(bytes)).toBe(true);
+    await split.startMetadata();
+
+    // Read-after-write for a DELETE through the first gateway still holds.
+    expect((await split.registry.request(path, { method: "DELETE" })).status).toBe(202);
+    expect((await other.request(path, { method: "HEAD" })).status).toBe(404);
+  });
+
   test("a DELETE that finds the blob already gone also outwaits the other gateways", async () => {
     const digest = await pushBlob(split.registry, "leases/twice", randomBytes(1024));
     const path = `/v2/leases/twice/blobs/${digest}`;

@@ -23,6 +23,12 @@ interface Lease {
   expiresAt: number;
 }
 
+/** When a change that records a blob was sent; see `BlobLookups.learn`. */
+export interface ChangeSent {
+  sentAt: number;
+  epoch: number;
+}
+
 /**
  * The blob lookups of pulls and HEADs (does `repository` hold `digest`, and
  * where are its bytes), reused for a short lease. A pull of a 1 MiB layer
@@ -77,6 +83,28 @@ export class BlobLookups {
     const blob = await this.metadata.findBlob(repository, digest);
     if (blob !== undefined && epoch === this.epoch) this.keep(key, blob, sentAt + this.leaseMs);
     return blob;
+  }
+
+  /** To be taken just before sending a change whose answer `learn` is then given. */
+  changeSent(): ChangeSent {
+    return { sentAt: this.now(), epoch: this.epoch };
+  }
+
+  /**
+   * Keeps, as a lookup sent at `sent` would, the blob a change has just
+   * linked to `repository` (an upload's commit, a mount): the pull that
+   * usually follows a push then needs no lookup. Not kept when a forget came
+   * in between (a DELETE of the same blob may have unlinked it since), and
+   * the gateway's older lease is dropped either way (it may name bytes since
+   * collected, see BlobService.open). Unlike a forget it leaves other
+   * lookups under way alone: it adds only what the database now says.
+   */
+  learn(repository: string, blob: BlobRecord, sent: ChangeSent): void {
+    const key = leaseKey(repository, blob.digest);
+    this.leases.delete(key);
+    if (this.leaseMs > 0 && sent.epoch === this.epoch) {
+      this.keep(key, blob, sent.sentAt + this.leaseMs);
+    }
   }
 
   /** Drops this gateway's lease, when the blob left the repository or its bytes were lost. */

@@ -104,9 +104,10 @@ export class UploadService {
 
   /** Links a blob from another repository; undefined when it cannot be mounted. */
   async mount(repository: string, digest: string, from?: string): Promise<BlobRecord | undefined> {
+    const sent = this.lookups.changeSent();
     const blob = await this.backends.metadata.mountBlob(repository, digest, from);
-    // A lease from before may name bytes since collected (see BlobService.open).
-    this.lookups.forget(repository, digest);
+    if (blob === undefined) this.lookups.forget(repository, digest);
+    else this.lookups.learn(repository, blob, sent);
     return blob;
   }
 
@@ -122,8 +123,9 @@ export class UploadService {
 
   /** Records the stored bytes as the blob, unless another upload's bytes won: then ours go. */
   private async publish(repository: string, stored: StoredBlob): Promise<BlobRecord> {
+    const sent = this.lookups.changeSent();
     const blob = await this.backends.metadata.commitBlob(repository, stored);
-    this.lookups.forget(repository, blob.digest);
+    this.lookups.learn(repository, blob, sent);
     if (blob.storageKey !== stored.storageKey) {
       await this.backends.storage.delete(stored.storageKey);
     }
