@@ -105,7 +105,7 @@ describe("BlobLookups", () => {
     expect(asked.map((key) => key.split("@")[0])).toEqual(["lib/a", "lib/b", "lib/c", "lib/a"]);
   });
 
-  it("learns a blob from the change that linked it, leased from when the change was sent", async () => {
+  it("learns a blob from the change that linked it, leased from the change's sending", async () => {
     const { metadata, asked } = metadataWith(new Map([[`lib/a@${DIGEST}`, BLOB]]));
     const time = clock();
     const lookups = new BlobLookups(metadata, { leaseMs: 100, shared: true, now: time.now });

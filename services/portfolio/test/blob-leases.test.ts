@@ -42,7 +42,7 @@ describe("blob lookup leases in the split deployment", () => {
     expect((await split.registry.request(path, { method: "HEAD" })).status).toBe(404);
   });
 
-  test("the gateway that took a push serves its pulls without a lookup, until a DELETE", async () => {
+  test("the gateway that took a push serves its pulls with no lookup, until a DELETE", async () => {
     const bytes = randomBytes(2048);
     // Pushed through the other gateway, which learns the blob from its commit.
     const digest = await pushBlob(other, "leases/pushed", bytes);
