@@ -22,7 +22,10 @@ export interface PlainGetsOptions {
   keepAliveMs?: number;
 }
 
-/** An answer this client does not read: an interim 1xx, or a head that is not HTTP/1.x. */
+/**
+ * An answer this client does not read: an interim 1xx, a head that is not
+ * HTTP/1.x, a malformed field or Content-Length, a head over 64 KiB.
+ */
 export class UnreadableAnswerError extends Error {
   override readonly name = "UnreadableAnswerError";
 }
@@ -48,10 +51,10 @@ const socketErrors = new WeakMap<Socket, Error>();
  * Content-Length and no Transfer-Encoding; for any other the answer comes
  * without one, and the caller reads some other way (DirectReads goes back to
  * the blob service, which reads through the AWS SDK). Object storage answers
- * a GET of an object with its length, so that is rare. Connections
- * are kept alive for the next GET to the same host; one that storage closed
- * while idle is found out by a GET that got no answer on it, which is sent
- * again once on a new connection (GETs can be repeated).
+ * a GET of an object with its length, so that is rare. Connections are kept
+ * alive for the next GET to the same host, and watched while idle (see
+ * `keepIdle`). A GET on one that storage closed at that very moment, or that
+ * answers 408, is sent again once on a new connection (GETs can be repeated).
  */
 export class PlainGets {
   private readonly timeoutMs: number;
