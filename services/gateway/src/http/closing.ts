@@ -10,7 +10,8 @@ import type { FastifyInstance } from "fastify";
  * for its headers, up to `headersTimeout`): one that never sends any (a port
  * probe, a client's spare connection) held the shutdown for a minute or more.
  * Those are ended too; a request whose headers were still on their way is
- * sent again by the client, to a replica that is not stopping.
+ * sent again by the client, to a replica that is not stopping. (The server
+ * speaks plain HTTP, so a request's socket is the connection's own.)
  */
 export function closeConnectionsAsTheyIdle(app: FastifyInstance): void {
   const unused = new Set<Socket>();
