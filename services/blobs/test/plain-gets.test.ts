@@ -143,6 +143,27 @@ describe("PlainGets against Node's HTTP server", () => {
     expect(sha256(await readAll(bodyOf(answer)))).toBe(sha256(large));
   });
 
+  it("keeps at most maxIdlePerHost connections idle", async () => {
+    const few = new PlainGets({ maxIdlePerHost: 3 });
+    try {
+      const before = accepted;
+      // Five GETs at once take five connections; three stay for the next five.
+      const opened = await Promise.all(
+        Array.from({ length: 5 }, () => few.get(new URL("/large", origin))),
+      );
+      await Promise.all(opened.map((answer) => readAll(bodyOf(answer))));
+      expect(accepted - before).toBe(5);
+      await Promise.all(
+        Array.from({ length: 5 }, async () =>
+          readAll(bodyOf(await few.get(new URL("/large", origin)))),
+        ),
+      );
+      expect(accepted - before).toBe(7);
+    } finally {
+      few.close();
+    }
+  });
+
   it("does not reuse a connection whose body was left unread", async () => {
     const before = accepted;
     const first = await gets.get(new URL("/large", origin));

@@ -20,6 +20,11 @@ export interface PlainGetsOptions {
   timeoutMs?: number;
   /** How long an idle connection is kept for the next GET; default 4 s, as undici. */
   keepAliveMs?: number;
+  /**
+   * Idle connections kept per host at most; default 32. A burst of pulls
+   * opens one per pull, and few are needed again within the keep-alive time.
+   */
+  maxIdlePerHost?: number;
 }
 
 /**
@@ -59,12 +64,14 @@ const socketErrors = new WeakMap<Socket, Error>();
 export class PlainGets {
   private readonly timeoutMs: number;
   private readonly keepAliveMs: number;
+  private readonly maxIdlePerHost: number;
   private readonly idle = new Map<string, Socket[]>();
   private closed = false;
 
   constructor(options: PlainGetsOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.keepAliveMs = options.keepAliveMs ?? 4_000;
+    this.maxIdlePerHost = options.maxIdlePerHost ?? 32;
   }
 
   /**
@@ -224,9 +231,11 @@ export class PlainGets {
    * idleness. It does not keep the process alive.
    */
   private keepIdle(host: string, socket: Socket): void {
-    if (this.closed || socket.destroyed) return void socket.destroy();
-    awaitingNothing(socket, true);
     const sockets = this.idle.get(host) ?? [];
+    if (this.closed || socket.destroyed || sockets.length >= this.maxIdlePerHost) {
+      return void socket.destroy();
+    }
+    awaitingNothing(socket, true);
     sockets.push(socket);
     this.idle.set(host, sockets);
     const expire = () => socket.destroy();
