@@ -10,7 +10,7 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import { PlainGets, parseHead, UnreadableAnswerError } from "../src/http/plain-gets";
+import { PlainGets, type PlainGetsOptions } from "../src/http/plain-gets";
 
 const large = randomBytes(8 * 1024 * 1024);
 const small = Buffer.from("a short answer");
@@ -222,218 +222,150 @@ describe("PlainGets against Node's HTTP server", () => {
 });
 
 describe("PlainGets against a store that misbehaves", () => {
-  /** A TCP server that answers the first request of each connection with `reply`. */
-  async function store(reply: (socket: Socket) => void) {
-    const server = createNetServer((socket) => {
-      socket.once("data", () => reply(socket));
-      socket.on("error", () => {});
-    });
-    const origin = await listen(server);
-    return {
-      origin,
-      close: () => new Promise((resolve) => server.close(resolve)),
-    };
+  interface Store {
+    gets: PlainGets;
+    url: URL;
+    /** The connections the store accepted so far. */
+    connections(): number;
   }
 
-  it("fails a body cut short instead of ending it early", async () => {
-    const { origin, close } = await store((socket) => {
-      socket.end("HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly a few bytes");
-    });
-    const gets = new PlainGets();
-    try {
-      const answer = await gets.get(new URL("/", origin));
-      await expect(readAll(bodyOf(answer))).rejects.toThrow(
-        /closed the connection; 984 bytes of the body were still to come/,
-      );
-    } finally {
-      gets.close();
-      await close();
-    }
-  });
-
-  it("fails a body that goes silent, once the deadline passes", async () => {
-    const { origin, close } = await store((socket) => {
-      socket.write("HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nsome bytes");
-    });
-    const gets = new PlainGets({ timeoutMs: 300 });
-    try {
-      const answer = await gets.get(new URL("/", origin));
-      await expect(readAll(bodyOf(answer))).rejects.toThrow(
-        /sent nothing for 300 ms; 990 bytes of the body/,
-      );
-    } finally {
-      gets.close();
-      await close();
-    }
-  });
-
-  it("fails when no answer comes in time", async () => {
-    const { origin, close } = await store(() => {});
-    const gets = new PlainGets({ timeoutMs: 300 });
-    try {
-      await expect(gets.get(new URL("/", origin))).rejects.toThrow(/did not answer within 300 ms/);
-    } finally {
-      gets.close();
-      await close();
-    }
-  });
-
-  it("does not reuse a connection that brought more than the body", async () => {
-    let connections = 0;
-    const { origin, close } = await store((socket) => {
-      connections += 1;
-      socket.write("HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nabcEXTRA");
-      socket.once("data", () => socket.write("HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nxyz"));
-    });
-    const gets = new PlainGets();
-    try {
-      expect((await readAll(bodyOf(await gets.get(new URL("/", origin))))).toString()).toBe("abc");
-      expect((await readAll(bodyOf(await gets.get(new URL("/", origin))))).toString()).toBe("abc");
-      expect(connections).toBe(2);
-    } finally {
-      gets.close();
-      await close();
-    }
-  });
-
-  /** Connections the store accepted, and what it answers each request on them. */
-  async function answeringStore(answer: (socket: Socket, request: number) => void) {
+  /**
+   * Runs `test` with a PlainGets of `options` against a TCP server that
+   * answers the n-th request of each connection with `answer(socket, n)`,
+   * and closes both afterwards.
+   */
+  async function againstStore(
+    answer: (socket: Socket, request: number) => void,
+    options: PlainGetsOptions,
+    test: (store: Store) => Promise<void>,
+  ): Promise<void> {
+    const accepted = new Set<Socket>();
     let connections = 0;
     const server = createNetServer((socket) => {
+      accepted.add(socket);
       connections += 1;
       let requests = 0;
       socket.on("data", () => answer(socket, ++requests));
       socket.on("error", () => {});
     });
-    const origin = await listen(server);
-    return {
-      origin,
-      connections: () => connections,
-      close: () => {
-        server.close();
-      },
-    };
+    const url = new URL("/", await listen(server));
+    const gets = new PlainGets(options);
+    try {
+      await test({ gets, url, connections: () => connections });
+    } finally {
+      gets.close();
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   }
 
   const ok = (text: string) => `HTTP/1.1 200 OK\r\ncontent-length: ${text.length}\r\n\r\n${text}`;
+  const textOf = async ({ gets, url }: Store) =>
+    (await readAll(bodyOf(await gets.get(url)))).toString();
 
-  it("never takes bytes sent on an idle connection for the next answer", async () => {
-    const store = await answeringStore((socket, request) => {
-      socket.write(ok(`answer ${request}`));
-      if (request === 1) setTimeout(() => socket.write(ok("nobody asked")), 50);
+  it("fails a body cut short instead of ending it early", async () => {
+    const cut = (socket: Socket) =>
+      socket.end("HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly a few bytes");
+    await againstStore(cut, {}, async ({ gets, url }) => {
+      const answer = await gets.get(url);
+      await expect(readAll(bodyOf(answer))).rejects.toThrow(
+        /closed the connection; 984 bytes of the body were still to come/,
+      );
     });
-    const gets = new PlainGets();
-    try {
-      const text = async () =>
-        (await readAll(bodyOf(await gets.get(new URL("/", store.origin))))).toString();
-      expect(await text()).toBe("answer 1");
-      await sleep(150);
-      expect(await text()).toBe("answer 1");
-      expect(store.connections()).toBe(2);
-    } finally {
-      gets.close();
-      store.close();
-    }
   });
 
-  it("asks again on a new connection when a reused one answers 408", async () => {
-    const store = await answeringStore((socket, request) => {
-      if (request === 1) socket.write(ok("first"));
-      else
-        socket.end(
-          "HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-        );
-    });
-    const gets = new PlainGets();
-    try {
-      expect((await readAll(bodyOf(await gets.get(new URL("/", store.origin))))).toString()).toBe(
-        "first",
+  it("fails a body that goes silent, once the deadline passes", async () => {
+    const stall = (socket: Socket) =>
+      socket.write("HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nsome bytes");
+    await againstStore(stall, { timeoutMs: 300 }, async ({ gets, url }) => {
+      const answer = await gets.get(url);
+      await expect(readAll(bodyOf(answer))).rejects.toThrow(
+        /sent nothing for 300 ms; 990 bytes of the body/,
       );
-      const again = await gets.get(new URL("/", store.origin));
-      expect(again.statusCode).toBe(200);
-      expect((await readAll(bodyOf(again))).toString()).toBe("first");
-      expect(store.connections()).toBe(2);
-    } finally {
-      gets.close();
-      store.close();
-    }
+    });
+  });
+
+  it("fails when no answer comes in time", async () => {
+    await againstStore(
+      () => {},
+      { timeoutMs: 300 },
+      async ({ gets, url }) => {
+        await expect(gets.get(url)).rejects.toThrow(/did not answer within 300 ms/);
+      },
+    );
   });
 
   it("gives up on a head that trickles in past the deadline", async () => {
     const head = "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
-    const { origin, close } = await store((socket) => {
+    const drip = (socket: Socket) => {
       let sent = 0;
-      const drip = setInterval(() => {
-        if (socket.destroyed || sent === head.length) return clearInterval(drip);
+      const timer = setInterval(() => {
+        if (socket.destroyed || sent === head.length) return clearInterval(timer);
         socket.write(head[sent++] as string);
       }, 50);
+    };
+    await againstStore(drip, { timeoutMs: 300 }, async ({ gets, url }) => {
+      await expect(gets.get(url)).rejects.toThrow(/did not answer within 300 ms/);
     });
-    const gets = new PlainGets({ timeoutMs: 300 });
-    try {
-      await expect(gets.get(new URL("/", origin))).rejects.toThrow(/did not answer within 300 ms/);
-    } finally {
-      gets.close();
-      await close();
-    }
+  });
+
+  it("does not reuse a connection that brought more than the body", async () => {
+    const overlong = (socket: Socket, request: number) =>
+      socket.write(request === 1 ? `${ok("abc")}EXTRA` : ok("xyz"));
+    await againstStore(overlong, {}, async (store) => {
+      expect(await textOf(store)).toBe("abc");
+      expect(await textOf(store)).toBe("abc");
+      expect(store.connections()).toBe(2);
+    });
+  });
+
+  it("never takes bytes sent on an idle connection for the next answer", async () => {
+    const chatty = (socket: Socket, request: number) => {
+      socket.write(ok(`answer ${request}`));
+      if (request === 1) setTimeout(() => socket.write(ok("nobody asked")), 50);
+    };
+    await againstStore(chatty, {}, async (store) => {
+      expect(await textOf(store)).toBe("answer 1");
+      await sleep(150);
+      expect(await textOf(store)).toBe("answer 1");
+      expect(store.connections()).toBe(2);
+    });
+  });
+
+  it("asks again on a new connection when a reused one answers 408", async () => {
+    const timedOut =
+      "HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+    const impatient = (socket: Socket, request: number) =>
+      request === 1 ? socket.write(ok("first")) : socket.end(timedOut);
+    await againstStore(impatient, {}, async (store) => {
+      expect(await textOf(store)).toBe("first");
+      const again = await store.gets.get(store.url);
+      expect(again.statusCode).toBe(200);
+      expect((await readAll(bodyOf(again))).toString()).toBe("first");
+      expect(store.connections()).toBe(2);
+    });
   });
 
   it("reads no body for 204 and 304, whatever their Content-Length", async () => {
-    const store = await answeringStore((socket, request) => {
+    const bodiless = (socket: Socket, request: number) => {
       const status = request === 1 ? "204 No Content" : "304 Not Modified";
       socket.write(`HTTP/1.1 ${status}\r\ncontent-length: 1234\r\n\r\n`);
-    });
-    const gets = new PlainGets({ timeoutMs: 300 });
-    try {
+    };
+    await againstStore(bodiless, { timeoutMs: 300 }, async ({ gets, url }) => {
       for (const status of [204, 304]) {
-        const answer = await gets.get(new URL("/", store.origin));
+        const answer = await gets.get(url);
         expect(answer.statusCode).toBe(status);
         expect((await readAll(bodyOf(answer))).length).toBe(0);
       }
-    } finally {
-      gets.close();
-      store.close();
-    }
+    });
   });
 
   it("rejects a refused connection", async () => {
-    const { origin, close } = await store(() => {});
-    await close();
+    const server = createNetServer();
+    const origin = await listen(server);
+    await new Promise((resolve) => server.close(resolve));
     const gets = new PlainGets();
     await expect(gets.get(new URL("/", origin))).rejects.toThrow(/ECONNREFUSED/);
     gets.close();
-  });
-});
-
-describe("parseHead", () => {
-  it("reads status, fields and framing", () => {
-    const head = parseHead(
-      'HTTP/1.1 206 Partial Content\r\nContent-Length: 10\r\nETag: "x"\r\nX-A: 1\r\nx-a: 2',
-    );
-    expect(head).toEqual({
-      statusCode: 206,
-      headers: { "content-length": "10", etag: '"x"', "x-a": "1, 2" },
-      length: 10,
-      keepAlive: true,
-    });
-    expect(parseHead("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close").keepAlive).toBe(
-      false,
-    );
-    expect(parseHead("HTTP/1.0 200 OK\r\nContent-Length: 0").keepAlive).toBe(false);
-  });
-
-  it("gives no length for a body framed otherwise", () => {
-    expect(parseHead("HTTP/1.1 200 OK\r\nETag: x").length).toBeUndefined();
-    const chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5";
-    expect(parseHead(chunked).length).toBeUndefined();
-  });
-
-  it.each([
-    ["two lengths", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6"],
-    ["a negative length", "HTTP/1.1 200 OK\r\nContent-Length: -5"],
-    ["an interim answer", "HTTP/1.1 100 Continue"],
-    ["HTTP/2", "HTTP/2 200"],
-    ["a folded field", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n  folded"],
-  ])("refuses %s", (_, text) => {
-    expect(() => parseHead(text)).toThrow(UnreadableAnswerError);
   });
 });

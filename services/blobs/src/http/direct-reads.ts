@@ -1,7 +1,8 @@
 import type { Readable } from "node:stream";
 import type { ByteRange } from "@portfolio/core";
 import { Agent } from "undici";
-import { PlainGets, type StorageAnswer, UnreadableAnswerError } from "./plain-gets";
+import { UnreadableAnswerError } from "./answer-head";
+import { PlainGets, type StorageAnswer } from "./plain-gets";
 import { rangeHeader } from "./protocol";
 
 export interface DirectReadsOptions {

@@ -1,7 +1,10 @@
 import { connect, type Socket } from "node:net";
-import { finished, Readable } from "node:stream";
+import { finished, type Readable } from "node:stream";
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type AnswerHead, parseHead, UnreadableAnswerError } from "./answer-head";
 import { awaitingNothing, bulkOnRead } from "./bulk-reads";
+import { ContentLengthBody } from "./content-length-body";
+import { lastSocketError, recordSocketErrors } from "./socket-errors";
 
 /** An answer to a GET: its status, its head's fields (names in lower case), and its body. */
 export interface StorageAnswer {
@@ -27,22 +30,11 @@ export interface PlainGetsOptions {
   maxIdlePerHost?: number;
 }
 
-/**
- * An answer this client does not read: an interim 1xx, a head that is not
- * HTTP/1.x, a malformed field or Content-Length, a head over 64 KiB.
- */
-export class UnreadableAnswerError extends Error {
-  override readonly name = "UnreadableAnswerError";
-}
-
 /** Where a head that has not ended is given up on. */
 const MAX_HEAD_BYTES = 64 * 1024;
 
 /** Spans go nowhere unless a role turned tracing on (services/portfolio/src/tracing.ts). */
 const tracer = trace.getTracer("@portfolio/blobs");
-
-/** The last error of each socket, for the 'close' that follows it. */
-const socketErrors = new WeakMap<Socket, Error>();
 
 /**
  * GETs over plain TCP whose bodies are the socket's own reads, handed on as
@@ -144,7 +136,7 @@ export class PlainGets {
     // URL keeps the brackets of an IPv6 literal, which connect does not take.
     const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
     const socket = connect({ host, port: Number(url.port || 80), onread: bulkOnRead() });
-    socket.on("error", (error) => socketErrors.set(socket, error));
+    recordSocketErrors(socket);
     return socket;
   }
 
@@ -181,7 +173,7 @@ export class PlainGets {
       };
       const onClose = () => {
         detach();
-        const cause = socketErrors.get(socket);
+        const cause = lastSocketError(socket);
         const why = cause ? `: ${cause.message}` : "";
         const what = head.length === 0 ? "without answering" : "before its answer's head ended";
         const message = `storage closed the connection ${what}${why}`;
@@ -280,131 +272,4 @@ function requestHead(url: URL, fields: Record<string, string>): string {
     lines.push(`${name}: ${value}`);
   }
   return `${lines.join("\r\n")}\r\n\r\n`;
-}
-
-interface AnswerHead {
-  statusCode: number;
-  headers: Record<string, string>;
-  /** The body's length in bytes; undefined when the head does not give it. */
-  length: number | undefined;
-  /** Whether the connection may carry the next GET once the body has been read. */
-  keepAlive: boolean;
-}
-
-/** What RFC 9110 allows in a field name. */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-/** Parses an answer's head, without its blank line; UnreadableAnswerError if it cannot. */
-export function parseHead(text: string): AnswerHead {
-  // RFC 9112 asks clients to ignore empty lines before the status line.
-  const [statusLine = "", ...lines] = text.replace(/^(\r\n)+/, "").split("\r\n");
-  const status = /^HTTP\/1\.([01]) ([1-5]\d\d)(?: |$)/.exec(statusLine);
-  if (status === null) {
-    throw new UnreadableAnswerError(`not an HTTP/1.x status line: ${statusLine}`);
-  }
-  const statusCode = Number(status[2]);
-  if (statusCode < 200) throw new UnreadableAnswerError(`an interim answer (${statusCode})`);
-
-  // No prototype: a field named __proto__ or constructor is a field like any other.
-  const headers: Record<string, string> = Object.create(null);
-  for (const line of lines) {
-    const colon = line.indexOf(":");
-    const name = line.slice(0, colon).toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    // A line folded onto the one before (obsolete), a name that is no token
-    // (space before the colon included), a bare CR or LF, a NUL.
-    if (colon <= 0 || !TOKEN.test(name) || /[\0\r\n]/.test(value)) {
-      throw new UnreadableAnswerError(`a malformed field: ${JSON.stringify(line)}`);
-    }
-    const known = headers[name];
-    if (known === undefined) headers[name] = value;
-    else if (name === "content-length" && known !== value) {
-      throw new UnreadableAnswerError("two different Content-Length fields");
-    } else if (name !== "content-length") headers[name] = `${known}, ${value}`;
-  }
-  const declared = headers["content-length"];
-  if (declared !== undefined && !/^\d{1,15}$/.test(declared)) {
-    throw new UnreadableAnswerError(`a malformed Content-Length: ${declared}`);
-  }
-  const framed = declared !== undefined && headers["transfer-encoding"] === undefined;
-  // 204 and 304 never have a body, whatever their Content-Length says.
-  const bodiless = statusCode === 204 || statusCode === 304;
-  const length = bodiless ? 0 : framed ? Number(declared) : undefined;
-  const connection = (headers.connection ?? "")
-    .toLowerCase()
-    .split(",")
-    .map((t) => t.trim());
-  const keepAlive =
-    status[1] === "1" ? !connection.includes("close") : connection.includes("keep-alive");
-  return { statusCode, headers, length, keepAlive };
-}
-
-/**
- * The next `length` bytes of a socket, as its reads give them. Backpressure
- * pauses the socket, and with it the silence deadline, which only runs while
- * the consumer wants more. Once the last byte is read the socket is handed
- * back (`release(true)`); a body destroyed before then, or one whose socket
- * brought more than `length` bytes, does not give it back for reuse.
- */
-class ContentLengthBody extends Readable {
-  private remaining: number;
-  private released = false;
-
-  constructor(
-    private readonly socket: Socket,
-    length: number,
-    first: Buffer,
-    private readonly timeoutMs: number,
-    private readonly release: (reusable: boolean) => void,
-  ) {
-    // As undici's bodies: what the consumer has not taken yet, at most.
-    super({ highWaterMark: 64 * 1024 });
-    this.remaining = length;
-    socket.on("data", this.onData).on("close", this.onClose).on("timeout", this.onTimeout);
-    if (length === 0 || first.length > 0) this.onData(first);
-  }
-
-  override _read(): void {
-    if (this.released) return;
-    this.socket.setTimeout(this.timeoutMs);
-    this.socket.resume();
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.finish(false);
-    callback(error);
-  }
-
-  private readonly onData = (chunk: Buffer): void => {
-    const extra = chunk.length > this.remaining;
-    const bytes = extra ? chunk.subarray(0, this.remaining) : chunk;
-    this.remaining -= bytes.length;
-    const wantsMore = bytes.length === 0 || this.push(bytes);
-    if (this.remaining === 0) {
-      this.finish(!extra);
-      this.push(null);
-    } else if (!wantsMore) {
-      this.socket.pause();
-      this.socket.setTimeout(0);
-    }
-  };
-
-  private readonly onClose = (): void => {
-    const cause = socketErrors.get(this.socket);
-    const missing = `${this.remaining} bytes of the body were still to come`;
-    const what = cause?.message ?? "storage closed the connection";
-    this.destroy(new Error(`${what}; ${missing}`, { cause }));
-  };
-
-  private readonly onTimeout = (): void => {
-    this.socket.destroy(new Error(`storage sent nothing for ${this.timeoutMs} ms`));
-  };
-
-  /** Lets go of the socket: for the next GET when the body was read whole, else closed. */
-  private finish(whole: boolean): void {
-    if (this.released) return;
-    this.released = true;
-    this.socket.off("data", this.onData).off("close", this.onClose).off("timeout", this.onTimeout);
-    this.release(whole);
-  }
 }
