@@ -8,5 +8,6 @@ export * from "./manifest";
 export * from "./media-types";
 export * from "./names";
 export * from "./oci-errors";
+export * from "./relayed-body";
 export * from "./request-context";
 export * from "./text";

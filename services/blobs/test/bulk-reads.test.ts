@@ -6,6 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   bulkOnRead,
   MAX_READ_BYTES,
+  MAX_RELAY_READ_BYTES,
   nextReadBytes,
   SMALL_READ_BYTES,
 } from "../src/http/bulk-reads";
@@ -71,6 +72,15 @@ describe("the size of a connection's next read", () => {
     expect(nextReadBytes(1 * MiB, 1 * MiB, 8)).toBe(1 * MiB);
     expect(nextReadBytes(1 * MiB, 1 * MiB, 9)).toBe(512 * KiB);
     expect(nextReadBytes(512 * KiB, 512 * KiB, 1000)).toBe(512 * KiB);
+  });
+
+  it("lets relays grow to 4 MiB, four of them at once, sharing 32 MiB in pairs of buffers", () => {
+    expect(MAX_RELAY_READ_BYTES).toBe(4 * MiB);
+    expect(nextReadBytes(2 * MiB, 2 * MiB, 1, true)).toBe(4 * MiB);
+    expect(nextReadBytes(4 * MiB, 4 * MiB, 4, true)).toBe(4 * MiB);
+    expect(nextReadBytes(4 * MiB, 4 * MiB, 5, true)).toBe(2 * MiB);
+    expect(nextReadBytes(4 * MiB, 4 * MiB, 17, true)).toBe(512 * KiB);
+    expect(nextReadBytes(4 * MiB, 4 * MiB, 1000, true)).toBe(512 * KiB);
   });
 
   it("halves after a read that took under a quarter, and drops to 64 KiB for a small one", () => {

@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { PassThrough, Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { relaysItself } from "@portfolio/core";
 import { coalesced } from "../src/http/coalesced-body";
 
 const chunk = (n: number, size = 1024) => Buffer.alloc(size, n % 256);
@@ -30,6 +31,14 @@ function recorder(options: { highWaterMark?: number; delayMs?: number } = {}) {
 }
 
 describe("coalesced blob body", () => {
+  it("leaves a body that relays itself as it is, for its own pipe to send", () => {
+    const relayed = Object.assign(new PassThrough(), { [relaysItself]: true });
+    const plain = new PassThrough();
+
+    expect(coalesced(relayed)).toBe(relayed);
+    expect(coalesced(plain)).not.toBe(plain);
+  });
+
   it("hands on every byte, in order", async () => {
     const chunks = Array.from({ length: 300 }, (_, i) => chunk(i, 1000 + i));
     const { sink, bytes } = recorder();

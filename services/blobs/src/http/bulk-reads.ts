@@ -1,7 +1,18 @@
 import type { NetConnectOpts, Socket } from "node:net";
 
-/** How much one read from a storage connection may take at most; see `bulkOnRead`. */
+/**
+ * How much one read from a storage connection may take at most when its
+ * bytes are handed on as a stream, each read into a buffer of its own; see
+ * `bulkOnRead`.
+ */
 export const MAX_READ_BYTES = 1024 * 1024;
+
+/**
+ * The same for a relayed connection (`relayReads`), which reads into the same
+ * two buffers again and again, so that its reads can be larger for the same
+ * memory.
+ */
+export const MAX_RELAY_READ_BYTES = 4 * 1024 * 1024;
 
 /** What a connection reads into while it gets little: an answer's head, the end of a body. */
 export const SMALL_READ_BYTES = 64 * 1024;
@@ -13,27 +24,37 @@ export const SMALL_READ_BYTES = 64 * 1024;
 const SHARED_READ_BYTES = 512 * 1024;
 
 /**
- * Read buffers that the connections reading in bulk may take between them
- * before theirs shrink towards `SHARED_READ_BYTES`. A pull whose client has
- * stopped reading holds some four reads (socket, body, response), so a
- * few large pulls hold up to ~32 MiB, as many stalled pulls did before reads
- * could grow past 512 KiB.
+ * Memory that the connections reading in bulk may hold in reads between them
+ * before theirs shrink towards `SHARED_READ_BYTES`: 32 MiB. A relayed
+ * connection holds two buffers, so four relays read 4 MiB each. A streamed
+ * one holds some four reads when its consumer has stopped (socket, body,
+ * response): eight read 1 MiB each, as many stalled pulls held ~32 MiB before
+ * reads could grow past 512 KiB.
  */
-const BULK_BUDGET_BYTES = 8 * 1024 * 1024;
+const BULK_BUDGET_BYTES = 32 * 1024 * 1024;
 
 /** The connections whose last read was a bulk one, for their share of the budget. */
 const bulkSockets = new Set<Socket>();
 
 /**
  * The size of a connection's next read, from how much its last one took:
- * twice as much while reads fill their buffer (up to `MAX_READ_BYTES`, or the
- * connection's share of the budget when many read in bulk), half as much when
- * one took under a quarter, and 64 KiB once one took less than that.
+ * twice as much while reads fill their buffer (up to `MAX_READ_BYTES`, or
+ * `MAX_RELAY_READ_BYTES` when `relayed`, or the connection's share of the
+ * budget when many read in bulk), half as much when one took under a quarter,
+ * and 64 KiB once one took less than that.
  */
-export function nextReadBytes(bytes: number, length: number, bulkConnections: number): number {
+export function nextReadBytes(
+  bytes: number,
+  length: number,
+  bulkConnections: number,
+  relayed = false,
+): number {
   if (bytes < SMALL_READ_BYTES) return SMALL_READ_BYTES;
-  let limit = MAX_READ_BYTES;
-  while (limit > SHARED_READ_BYTES && limit * bulkConnections > BULK_BUDGET_BYTES) limit /= 2;
+  let limit = relayed ? MAX_RELAY_READ_BYTES : MAX_READ_BYTES;
+  const held = relayed ? 2 : 4;
+  while (limit > SHARED_READ_BYTES && limit * held * bulkConnections > BULK_BUDGET_BYTES) {
+    limit /= 2;
+  }
   if (bytes === length) return Math.min(length * 2, limit);
   if (bytes < length / 4) return Math.min(Math.max(length / 2, SMALL_READ_BYTES), limit);
   return Math.min(length, limit);
@@ -66,6 +87,11 @@ function nextBuffer(): Uint8Array {
  * sized for the body it just read.
  */
 function onRead(this: Socket, bytes: number, buffer: Uint8Array): boolean {
+  const relay = relays.get(this);
+  if (relay !== undefined) {
+    relayRead(this, relay, bytes, buffer);
+    return true;
+  }
   const keep = buffer.length === SMALL_READ_BYTES && bytes < SMALL_READ_BYTES / 4;
   const chunk = keep
     ? Buffer.from(buffer.subarray(0, bytes))
@@ -88,6 +114,67 @@ function onRead(this: Socket, bytes: number, buffer: Uint8Array): boolean {
   // as its first buffer, and must not take this one's.
   pending = keep ? buffer : Buffer.allocUnsafeSlow(size);
   return wantsMore;
+}
+
+/**
+ * Takes a chunk of a relayed socket; `done` gives its buffer back for a
+ * later read, once nothing uses the chunk's bytes any more.
+ */
+export type RelaySink = (chunk: Buffer, done: () => void) => void;
+
+/** Where the reads of a relayed socket go, and a buffer of its that is free to read into. */
+interface Relay {
+  sink: RelaySink;
+  spare: Buffer | undefined;
+}
+
+const relays = new WeakMap<Socket, Relay>();
+
+/**
+ * Hands the reads of `socket` to `sink` instead of its readable side, until
+ * called again with undefined. Each read pauses the socket before `sink`
+ * gets it, for the sink to resume once it has written the chunk; the read
+ * after next goes into the buffer of a chunk the sink is done with. So a
+ * relay reads into the same two buffers (one being written, one to read
+ * into) and allocates nothing per read, where handed-on reads wait in
+ * several places (socket, body, response) until the garbage collector finds
+ * them. Correctness does not rest on the pause: Node's stream machinery can
+ * start a paused socket reading again, and a buffer is read into only once
+ * its chunk is done.
+ */
+export function relayReads(socket: Socket, sink: RelaySink | undefined): void {
+  if (sink === undefined) relays.delete(socket);
+  else relays.set(socket, { sink, spare: undefined });
+}
+
+function relayRead(socket: Socket, relay: Relay, bytes: number, buffer: Uint8Array): void {
+  trackBulk(socket, bytes >= SMALL_READ_BYTES);
+  const size = nextReadBytes(bytes, buffer.length, bulkSockets.size, true);
+  // The whole buffer, though the read may have had a view of part of it.
+  const whole = Buffer.from(
+    buffer.buffer,
+    buffer.byteOffset,
+    buffer.buffer.byteLength - buffer.byteOffset,
+  );
+  let done = false;
+  socket.pause();
+  relay.sink(Buffer.from(buffer.buffer, buffer.byteOffset, bytes), () => {
+    if (done) return;
+    done = true;
+    if (relays.get(socket) === relay) relay.spare = whole;
+  });
+  if (relays.get(socket) !== relay) {
+    // The relay ended with this read: the socket reads on (idle, or for
+    // whoever takes it next) into a buffer of its own.
+    pending = Buffer.allocUnsafeSlow(idleSockets.has(socket) ? SMALL_READ_BYTES : size);
+    return;
+  }
+  const spare = relay.spare;
+  relay.spare = undefined;
+  pending =
+    spare !== undefined && spare.length >= size
+      ? spare.subarray(0, size)
+      : Buffer.allocUnsafeSlow(size);
 }
 
 /** Sockets that expect no bytes until they send another request; see `awaitingNothing`. */

@@ -1,17 +1,25 @@
 import type { Socket } from "node:net";
-import { Readable } from "node:stream";
+import { finished, Readable } from "node:stream";
+import { relaysItself } from "@portfolio/core";
+import { relayReads } from "./bulk-reads";
 import { lastSocketError } from "./socket-errors";
 
 /**
- * The next `length` bytes of a socket, as its reads give them. Backpressure
- * pauses the socket, and with it the silence deadline, which only runs while
- * the consumer wants more. Once the last byte is read the socket is handed
- * back (`release(true)`); a body destroyed before then, or one whose socket
+ * The next `length` bytes of a socket. Nothing is read until the body is:
+ * read as a stream, it hands on the socket's reads as they come, and
+ * backpressure pauses the socket, and with it the silence deadline, which only
+ * runs while the consumer wants more. Piped before that, it relays instead
+ * (see `pipe`). Once the last byte is read the socket is handed back
+ * (`release(true)`); a body destroyed before then, or one whose socket
  * brought more than `length` bytes, does not give it back for reuse.
  */
 export class ContentLengthBody extends Readable {
+  readonly [relaysItself] = true;
   private remaining: number;
   private released = false;
+  private mode: "waiting" | "streamed" | "relayed" = "waiting";
+  /** What the socket brought with the answer's head, until the body is read. */
+  private first: Buffer;
 
   constructor(
     private readonly socket: Socket,
@@ -23,12 +31,60 @@ export class ContentLengthBody extends Readable {
     // As undici's bodies: what the consumer has not taken yet, at most.
     super({ highWaterMark: 64 * 1024 });
     this.remaining = length;
-    socket.on("data", this.onData).on("close", this.onClose).on("timeout", this.onTimeout);
-    if (length === 0 || first.length > 0) this.onData(first);
+    this.first = first;
+    socket.pause();
+    socket.on("close", this.onClose).on("timeout", this.onTimeout);
+    if (length === 0) this.stream();
+  }
+
+  /**
+   * Relays the body into `destination` when nothing has read it yet, as Go's
+   * io.Copy does: each read of the socket goes straight to
+   * `destination.write`, and the socket reads again once that write has
+   * completed, into a buffer it reuses (see `relayReads`). Reads take up to
+   * 4 MiB, and a relay holds two buffers, where a pipe of the stream would
+   * hold several reads in flight and leave each to the garbage collector.
+   * `destination` is ended with the body unless `end` is false; if it closes
+   * first, the body is destroyed. Otherwise, a pipe as any stream's.
+   */
+  override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
+    if (this.mode !== "waiting" || this.destroyed) return super.pipe(destination, options);
+    this.mode = "relayed";
+    const stopWatching = finished(destination, { readable: false }, () => {
+      if (!this.released) this.destroy();
+    });
+    const deliver = (chunk: Buffer, done: () => void) => {
+      const bytes = this.countOff(chunk);
+      const last = this.released;
+      if (!last) this.socket.setTimeout(0);
+      destination.write(bytes, (error) => {
+        done();
+        // An error is the destination's (a client gone), not the body's.
+        if (error) return void this.destroy();
+        if (last || this.destroyed) return;
+        this.socket.setTimeout(this.timeoutMs);
+        this.socket.resume();
+      });
+      if (!last) return;
+      stopWatching();
+      this.push(null);
+      this.resume();
+      if (options?.end !== false) destination.end();
+    };
+    relayReads(this.socket, deliver);
+    const first = this.first;
+    this.first = Buffer.alloc(0);
+    if (first.length > 0) deliver(first, () => {});
+    else {
+      this.socket.setTimeout(this.timeoutMs);
+      this.socket.resume();
+    }
+    return destination;
   }
 
   override _read(): void {
-    if (this.released) return;
+    if (this.mode === "waiting") this.stream();
+    if (this.released || this.mode === "relayed") return;
     this.socket.setTimeout(this.timeoutMs);
     this.socket.resume();
   }
@@ -38,19 +94,36 @@ export class ContentLengthBody extends Readable {
     callback(error);
   }
 
+  /** Starts handing on the socket's reads as the stream's chunks. */
+  private stream(): void {
+    this.mode = "streamed";
+    this.socket.on("data", this.onData);
+    const first = this.first;
+    this.first = Buffer.alloc(0);
+    if (first.length > 0 || this.remaining === 0) this.onData(first);
+  }
+
   private readonly onData = (chunk: Buffer): void => {
-    const extra = chunk.length > this.remaining;
-    const bytes = extra ? chunk.subarray(0, this.remaining) : chunk;
-    this.remaining -= bytes.length;
+    const bytes = this.countOff(chunk);
     const wantsMore = bytes.length === 0 || this.push(bytes);
-    if (this.remaining === 0) {
-      this.finish(!extra);
-      this.push(null);
-    } else if (!wantsMore) {
+    if (this.released) this.push(null);
+    else if (!wantsMore) {
       this.socket.pause();
       this.socket.setTimeout(0);
     }
   };
+
+  /**
+   * The part of `chunk` that belongs to the body, counted off; the socket is
+   * let go once the last byte is in, for reuse unless it brought more.
+   */
+  private countOff(chunk: Buffer): Buffer {
+    const extra = chunk.length > this.remaining;
+    const bytes = extra ? chunk.subarray(0, this.remaining) : chunk;
+    this.remaining -= bytes.length;
+    if (this.remaining === 0) this.finish(!extra);
+    return bytes;
+  }
 
   private readonly onClose = (): void => {
     const cause = lastSocketError(this.socket);
@@ -67,6 +140,7 @@ export class ContentLengthBody extends Readable {
   private finish(whole: boolean): void {
     if (this.released) return;
     this.released = true;
+    relayReads(this.socket, undefined);
     this.socket.off("data", this.onData).off("close", this.onClose).off("timeout", this.onTimeout);
     this.release(whole);
   }

@@ -238,6 +238,8 @@ export class PlainGets {
       if (sockets.length === 0 && this.idle.get(host) === sockets) this.idle.delete(host);
     };
     socket.on("close", leave).on("timeout", expire).on("data", expire);
+    // A body paused it (a relay between writes, or one that came with the head).
+    socket.resume();
     socket.setTimeout(this.keepAliveMs);
     socket.unref();
     idleLeavers.set(socket, leave);

@@ -1,4 +1,5 @@
 import { finished, Readable } from "node:stream";
+import { isRelayedBody } from "@portfolio/core";
 
 /**
  * A blob body that hands on, together, every chunk its source gave in one
@@ -17,9 +18,12 @@ import { finished, Readable } from "node:stream";
  * and when a turn's chunks reach 1 MiB (a source that needs no I/O could
  * otherwise give everything in one turn). Destroying either side destroys
  * the other.
+ *
+ * A body that relays itself (`relaysItself`: direct reads from storage,
+ * which read up to 4 MiB at a time) is handed on as it is.
  */
 export function coalesced(source: Readable): Readable {
-  return new CoalescedBody(source);
+  return isRelayedBody(source) ? source : new CoalescedBody(source);
 }
 
 /** Where a turn's chunks stop: a write this large already costs little per byte. */
