@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 import { type Readable, Writable } from "node:stream";
 import { finished } from "node:stream/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { isRelayedBody } from "@portfolio/core";
 import { MAX_READ_BYTES, MAX_RELAY_READ_BYTES } from "../src/http/bulk-reads";
 import { PlainGets } from "../src/http/plain-gets";
@@ -93,6 +94,15 @@ describe("a body piped before it is read (a relay)", () => {
     // grow (two per size from 64 KiB to 4 MiB), and the head's read.
     expect(buffers.size).toBeLessThanOrEqual(14);
     expect(sizes.length).toBeGreaterThanOrEqual(buffers.size + 8);
+  });
+
+  it("relays what storage sent before it was piped, however long that took", async () => {
+    const body = await bodyAt(gets, new URL("/large", origin));
+    await sleep(100);
+    const { destination, sha256: written } = slowDestination(0);
+    body.pipe(destination);
+    await finished(destination);
+    expect(written()).toBe(sha256(large));
   });
 
   it("ends the destination, and its connection serves the next GET, relayed or read", async () => {

@@ -4,22 +4,32 @@ import { relaysItself } from "@portfolio/core";
 import { relayReads } from "./bulk-reads";
 import { lastSocketError } from "./socket-errors";
 
+/** Bytes of the body read before anyone took them, with what gives their buffer back. */
+interface Held {
+  bytes: Buffer;
+  done: () => void;
+  /** Whether they end the body. */
+  last: boolean;
+}
+
 /**
- * The next `length` bytes of a socket. Nothing is read until the body is:
- * read as a stream, it hands on the socket's reads as they come, and
- * backpressure pauses the socket, and with it the silence deadline, which only
- * runs while the consumer wants more. Piped before that, it relays instead
- * (see `pipe`). Once the last byte is read the socket is handed back
- * (`release(true)`); a body destroyed before then, or one whose socket
- * brought more than `length` bytes, does not give it back for reuse.
+ * The next `length` bytes of a socket. Until the body is read, its bytes are
+ * counted off as they come and held, and the socket pauses. Read as a stream,
+ * it hands on the socket's reads as they come, and backpressure pauses the
+ * socket, and with it the silence deadline, which only runs while the
+ * consumer wants more. Piped before that, it relays instead (see `pipe`).
+ * Once the last byte is in, the socket is handed back (`release(true)`); a
+ * body destroyed before then, or one whose socket brought more than `length`
+ * bytes, does not give it back for reuse.
  */
 export class ContentLengthBody extends Readable {
   readonly [relaysItself] = true;
   private remaining: number;
   private released = false;
   private mode: "waiting" | "streamed" | "relayed" = "waiting";
-  /** What the socket brought with the answer's head, until the body is read. */
-  private first: Buffer;
+  private held: Held[] = [];
+  /** A relay's writes, where the socket's reads go once it has begun. */
+  private sendHeld: ((chunk: Held) => void) | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -31,10 +41,13 @@ export class ContentLengthBody extends Readable {
     // As undici's bodies: what the consumer has not taken yet, at most.
     super({ highWaterMark: 64 * 1024 });
     this.remaining = length;
-    this.first = first;
-    socket.pause();
     socket.on("close", this.onClose).on("timeout", this.onTimeout);
-    if (length === 0) this.stream();
+    socket.pause();
+    // From now on the socket's reads come to `hold`, never to its readable
+    // side, where a read that Node's stream machinery starts while the
+    // socket is paused would leave them out of reach of a relay.
+    relayReads(socket, this.hold);
+    this.hold(first, () => {});
   }
 
   /**
@@ -53,32 +66,28 @@ export class ContentLengthBody extends Readable {
     const stopWatching = finished(destination, { readable: false }, () => {
       if (!this.released) this.destroy();
     });
-    const deliver = (chunk: Buffer, done: () => void) => {
-      const bytes = this.countOff(chunk);
-      const last = this.released;
-      if (!last) this.socket.setTimeout(0);
-      destination.write(bytes, (error) => {
+    const send = ({ bytes, done, last }: Held) => {
+      const next = (error?: Error | null) => {
         done();
         // An error is the destination's (a client gone), not the body's.
         if (error) return void this.destroy();
         if (last || this.destroyed) return;
         this.socket.setTimeout(this.timeoutMs);
         this.socket.resume();
-      });
+      };
+      if (!last) this.socket.setTimeout(0);
+      if (bytes.length > 0) destination.write(bytes, next);
+      else next();
       if (!last) return;
       stopWatching();
       this.push(null);
       this.resume();
       if (options?.end !== false) destination.end();
     };
-    relayReads(this.socket, deliver);
-    const first = this.first;
-    this.first = Buffer.alloc(0);
-    if (first.length > 0) deliver(first, () => {});
-    else {
-      this.socket.setTimeout(this.timeoutMs);
-      this.socket.resume();
-    }
+    const held = this.held;
+    this.held = [];
+    this.sendHeld = send;
+    for (const chunk of held) send(chunk);
     return destination;
   }
 
@@ -90,17 +99,27 @@ export class ContentLengthBody extends Readable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.held = [];
     this.finish(false);
     callback(error);
   }
 
-  /** Starts handing on the socket's reads as the stream's chunks. */
+  private readonly hold = (chunk: Buffer, done: () => void): void => {
+    const bytes = this.countOff(chunk);
+    const held = { bytes, done, last: this.released };
+    if (this.sendHeld === undefined) this.held.push(held);
+    else this.sendHeld(held);
+  };
+
+  /** Starts handing on the held bytes and the socket's reads as the stream's chunks. */
   private stream(): void {
     this.mode = "streamed";
-    this.socket.on("data", this.onData);
-    const first = this.first;
-    this.first = Buffer.alloc(0);
-    if (first.length > 0 || this.remaining === 0) this.onData(first);
+    relayReads(this.socket, undefined);
+    const held = this.held;
+    this.held = [];
+    for (const { bytes } of held) if (bytes.length > 0) this.push(bytes);
+    if (this.released) this.push(null);
+    else this.socket.on("data", this.onData);
   }
 
   private readonly onData = (chunk: Buffer): void => {
