@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 
 /**
  * Marks a blob body whose `pipe` writes its bytes itself, in few large writes
- * and with one buffer (the gateway's direct reads from storage), so that
+ * from two reused buffers (the gateway's direct reads from storage), so that
  * whoever sends it leaves it unwrapped: a wrapper that batches its chunks
  * would consume them through `data` events and lose that. Registered, so the
  * same symbol marks bodies from another copy of this package.
