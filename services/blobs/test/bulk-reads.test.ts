@@ -8,6 +8,7 @@ import {
   MAX_READ_BYTES,
   MAX_RELAY_READ_BYTES,
   nextReadBytes,
+  relayReads,
   SMALL_READ_BYTES,
 } from "../src/http/bulk-reads";
 import { PlainGets } from "../src/http/plain-gets";
@@ -126,5 +127,17 @@ describe("bulk reads", () => {
     } finally {
       gets.close();
     }
+  });
+
+  it("end a relayed socket whose sink throws, with the sink's error", async () => {
+    const { port } = new URL(origin);
+    const socket = connect({ host: "127.0.0.1", port: Number(port), onread: bulkOnRead() });
+    relayReads(socket, () => {
+      throw new Error("the sink failed");
+    });
+    socket.write("GET /large HTTP/1.1\r\nhost: test\r\n\r\n");
+    const [error] = await once(socket, "error");
+    expect((error as Error).message).toBe("the sink failed");
+    expect(socket.destroyed).toBe(true);
   });
 });

@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { createServer as createHttpServer, type Server } from "node:http";
-import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
-import { type Readable, Writable } from "node:stream";
+import { type AddressInfo, connect, createServer as createNetServer, type Socket } from "node:net";
+import { PassThrough, type Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isRelayedBody } from "@portfolio/core";
 import { MAX_READ_BYTES, MAX_RELAY_READ_BYTES } from "../src/http/bulk-reads";
-import { PlainGets } from "../src/http/plain-gets";
+import { PlainGets, type PlainGetsOptions } from "../src/http/plain-gets";
 import { readAll } from "./bodies";
 
 const large = randomBytes(64 * 1024 * 1024);
@@ -26,38 +27,81 @@ async function bodyAt(gets: PlainGets, url: URL): Promise<Readable> {
   return body;
 }
 
+/** Receivers' sockets, closed after each test. */
+const receivers = new Set<{ close(): void }>();
+
+afterEach(() => {
+  for (const receiver of receivers) receiver.close();
+  receivers.clear();
+});
+
 /**
- * A destination like a slow client's socket: each write completes `delayMs`
- * after it was made, and only then are its bytes taken (hashed), so bytes
- * overwritten before their write completed show in the digest.
+ * A socket to a receiver that pauses `pauseMs` after each chunk it reads (or
+ * only after the first, when `once`), as a slow client does: writes to the
+ * socket complete only as it reads, and bytes overwritten before their write
+ * completed show in its digest. Notes the size and buffer of each chunk
+ * written to the socket.
  */
-function slowDestination(delayMs: number, fail?: (writes: number) => boolean) {
+async function slowReceiver(pauseMs: number, { once: onlyOnce = false } = {}) {
   const digest = createHash("sha256");
+  let chunks = 0;
+  const server = createNetServer((socket) => {
+    socket.on("data", (chunk: Buffer) => {
+      digest.update(chunk);
+      chunks += 1;
+      if (pauseMs === 0 || (onlyOnce && chunks > 1)) return;
+      socket.pause();
+      setTimeout(() => socket.resume(), pauseMs);
+    });
+    socket.on("error", () => {});
+    accepted.push(socket);
+  });
+  const accepted: Socket[] = [];
+  const { port } = new URL(await listen(server));
+  const destination = connect({ host: "127.0.0.1", port: Number(port) });
+  await once(destination, "connect");
+  while (accepted.length === 0) await sleep(1);
+  const receiving = accepted[0] as Socket;
   const sizes: number[] = [];
   const buffers = new Set<ArrayBufferLike>();
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      sizes.push(chunk.length);
-      buffers.add(chunk.buffer);
-      if (fail?.(sizes.length)) return callback(new Error("the client went away"));
-      setTimeout(() => {
-        digest.update(chunk);
-        callback();
-      }, delayMs);
+  const write = destination.write.bind(destination) as (...args: unknown[]) => boolean;
+  destination.write = ((chunk: Buffer, ...rest: unknown[]) => {
+    sizes.push(chunk.length);
+    buffers.add(chunk.buffer);
+    return write(chunk, ...rest);
+  }) as typeof destination.write;
+  const receiver = {
+    destination,
+    /** The receiving end, to cut the connection from. */
+    receiving,
+    sizes,
+    buffers,
+    /** The digest of all received, once the destination was ended. */
+    received: async () => {
+      if (!receiving.readableEnded) await once(receiving, "end");
+      return digest.digest("hex");
     },
-  });
-  return { destination, sizes, buffers, sha256: () => digest.digest("hex") };
+    close: () => {
+      destination.destroy();
+      server.close();
+      for (const socket of accepted) socket.destroy();
+    },
+  };
+  receivers.add(receiver);
+  return receiver;
 }
 
-describe("a body piped before it is read (a relay)", () => {
+describe("a body piped to a socket before it is read (a relay)", () => {
   let server: Server;
   let origin: string;
   let accepted = 0;
   let gets: PlainGets;
 
   beforeAll(async () => {
-    server = createHttpServer((_request, response) => {
-      response.writeHead(200, { "content-length": large.length }).end(large);
+    server = createHttpServer((request, response) => {
+      const size = Number(new URL(request.url ?? "/", "http://x").searchParams.get("size"));
+      const body = size > 0 ? large.subarray(0, size) : large;
+      response.writeHead(200, { "content-length": body.length }).end(body);
     });
     server.on("connection", () => (accepted += 1));
     origin = await listen(server);
@@ -80,13 +124,13 @@ describe("a body piped before it is read (a relay)", () => {
     body.destroy();
   });
 
-  it("writes every byte intact though writes complete late, reading into few buffers", async () => {
+  it("writes every byte intact to a slow client, reading into few buffers", async () => {
     const body = await bodyAt(gets, new URL("/large", origin));
-    const { destination, sizes, buffers, sha256: written } = slowDestination(2);
-    body.pipe(destination);
-    await finished(destination);
+    const receiver = await slowReceiver(2);
+    body.pipe(receiver.destination);
 
-    expect(written()).toBe(sha256(large));
+    expect(await receiver.received()).toBe(sha256(large));
+    const { sizes, buffers } = receiver;
     // Reads grow past what a streamed body reads at once, to 4 MiB at most...
     expect(Math.max(...sizes)).toBeGreaterThan(MAX_READ_BYTES);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_RELAY_READ_BYTES);
@@ -99,38 +143,38 @@ describe("a body piped before it is read (a relay)", () => {
   it("relays what storage sent before it was piped, however long that took", async () => {
     const body = await bodyAt(gets, new URL("/large", origin));
     await sleep(100);
-    const { destination, sha256: written } = slowDestination(0);
-    body.pipe(destination);
-    await finished(destination);
-    expect(written()).toBe(sha256(large));
+    const receiver = await slowReceiver(0);
+    body.pipe(receiver.destination);
+    expect(await receiver.received()).toBe(sha256(large));
   });
 
   it("ends the destination, and its connection serves the next GET, relayed or read", async () => {
     const before = accepted;
-    const first = slowDestination(0);
-    (await bodyAt(gets, new URL("/large", origin))).pipe(first.destination);
-    await finished(first.destination);
+    const receiver = await slowReceiver(0);
+    (await bodyAt(gets, new URL("/large", origin))).pipe(receiver.destination);
+    const relayed = await receiver.received();
     const read = await readAll(await bodyAt(gets, new URL("/large", origin)));
 
-    expect(first.sha256()).toBe(sha256(large));
+    expect(relayed).toBe(sha256(large));
     expect(sha256(read)).toBe(sha256(large));
     expect(accepted - before).toBe(1);
   });
 
   it("does not end a destination that was not to be ended", async () => {
-    const { destination } = slowDestination(0);
+    const { destination } = await slowReceiver(0);
     const body = await bodyAt(gets, new URL("/large", origin));
     body.pipe(destination, { end: false });
     await finished(body);
     expect(destination.writableEnded).toBe(false);
   });
 
-  it("stops, and closes its connection, when the destination fails", async () => {
+  it("stops, and closes its connection, when the client goes away", async () => {
     const before = accepted;
-    const { destination } = slowDestination(0, (writes) => writes === 3);
-    destination.on("error", () => {});
+    const receiver = await slowReceiver(5);
+    receiver.destination.on("error", () => {});
     const body = await bodyAt(gets, new URL("/large", origin));
-    body.pipe(destination);
+    body.pipe(receiver.destination);
+    setTimeout(() => receiver.receiving.destroy(), 30);
     await expect(finished(body)).rejects.toThrow(/premature close/i);
 
     await readAll(await bodyAt(gets, new URL("/large", origin)));
@@ -138,11 +182,46 @@ describe("a body piped before it is read (a relay)", () => {
   });
 
   it("stops when the destination is destroyed between writes", async () => {
-    const { destination } = slowDestination(50);
+    const { destination } = await slowReceiver(50);
     const body = await bodyAt(gets, new URL("/large", origin));
     body.pipe(destination);
     setTimeout(() => destination.destroy(), 20);
     await expect(finished(body)).rejects.toThrow(/premature close/i);
+    expect(destination.listenerCount("close")).toBe(0);
+  });
+
+  it("is one destination's only: a second pipe throws, unpiping destroys it", async () => {
+    const body = await bodyAt(gets, new URL("/large", origin));
+    const { destination } = await slowReceiver(0);
+    body.pipe(destination);
+    expect(() => body.pipe(new PassThrough())).toThrow(/one destination/);
+    body.unpipe(destination);
+    expect(body.destroyed).toBe(true);
+  });
+
+  it("gives a destination that is not a socket a stream's pipe, whose bytes stay intact", async () => {
+    // A transform calls a write back while the chunk still waits in its queue.
+    const body = await bodyAt(gets, new URL("/large", origin));
+    const passThrough = new PassThrough();
+    body.pipe(passThrough);
+    await sleep(200);
+    expect(sha256(await readAll(passThrough))).toBe(sha256(large));
+  });
+
+  it("leaves the socket it handed back to the next GET alone when read late", async () => {
+    // A body that comes whole with its head hands its socket back at once...
+    const small = new URL("/?size=1000", origin);
+    const early = await bodyAt(gets, small);
+    // ...and the next GET, relayed, takes that socket.
+    const before = accepted;
+    const next = await bodyAt(gets, new URL("/large", origin));
+    const receiver = await slowReceiver(1);
+    next.pipe(receiver.destination);
+    await sleep(20);
+
+    expect(sha256(await readAll(early))).toBe(sha256(large.subarray(0, 1000)));
+    expect(await receiver.received()).toBe(sha256(large));
+    expect(accepted).toBe(before);
   });
 });
 
@@ -150,7 +229,7 @@ describe("a relay from a store that misbehaves", () => {
   /** A TCP server answering each request with `answer`; closed after `test`. */
   async function againstStore(
     answer: (socket: Socket) => void,
-    timeoutMs: number,
+    options: PlainGetsOptions,
     test: (gets: PlainGets, url: URL) => Promise<void>,
   ): Promise<void> {
     const accepted = new Set<Socket>();
@@ -160,7 +239,7 @@ describe("a relay from a store that misbehaves", () => {
       socket.on("error", () => {});
     });
     const url = new URL("/", await listen(server));
-    const gets = new PlainGets({ timeoutMs });
+    const gets = new PlainGets(options);
     try {
       await test(gets, url);
     } finally {
@@ -177,8 +256,8 @@ describe("a relay from a store that misbehaves", () => {
       socket.write(head(4 * 1024 * 1024));
       socket.end(large.subarray(0, 3 * 1024 * 1024));
     };
-    await againstStore(cut, 2_000, async (gets, url) => {
-      const { destination } = slowDestination(0);
+    await againstStore(cut, { timeoutMs: 2_000 }, async (gets, url) => {
+      const { destination } = await slowReceiver(0);
       const body = await bodyAt(gets, url);
       body.pipe(destination);
       await expect(finished(body)).rejects.toThrow(/1048576 bytes of the body were still to come/);
@@ -188,24 +267,23 @@ describe("a relay from a store that misbehaves", () => {
 
   it("fails once storage goes silent past the deadline", async () => {
     const stall = (socket: Socket) => socket.write(`${head(1000)}some bytes`);
-    await againstStore(stall, 300, async (gets, url) => {
-      const { destination } = slowDestination(0);
+    await againstStore(stall, { timeoutMs: 300 }, async (gets, url) => {
+      const { destination } = await slowReceiver(0);
       const body = await bodyAt(gets, url);
       body.pipe(destination);
       await expect(finished(body)).rejects.toThrow(/sent nothing for 300 ms/);
     });
   });
 
-  it("waits for a destination slower than the deadline without timing out", async () => {
-    const body = large.subarray(0, 2 * 1024 * 1024);
+  it("waits for a client slower than the deadline without timing out", async () => {
+    // More than the kernel's buffers hold, so that a write waits for the client.
+    const body = large;
     const send = (socket: Socket) =>
       socket.write(Buffer.concat([Buffer.from(head(body.length)), body]));
-    await againstStore(send, 200, async (gets, url) => {
-      const { destination, sizes, sha256: written } = slowDestination(300);
-      (await bodyAt(gets, url)).pipe(destination);
-      await finished(destination);
-      expect(sizes.length).toBeGreaterThan(1);
-      expect(written()).toBe(sha256(body));
+    await againstStore(send, { timeoutMs: 200 }, async (gets, url) => {
+      const receiver = await slowReceiver(600, { once: true });
+      (await bodyAt(gets, url)).pipe(receiver.destination);
+      expect(await receiver.received()).toBe(sha256(body));
     });
   });
 
@@ -215,11 +293,10 @@ describe("a relay from a store that misbehaves", () => {
       connections += 1;
       socket.write(`${head(5)}12345 and more`);
     };
-    await againstStore(extra, 2_000, async (gets, url) => {
-      const { destination, sha256: written } = slowDestination(0);
-      (await bodyAt(gets, url)).pipe(destination);
-      await finished(destination);
-      expect(written()).toBe(sha256(Buffer.from("12345")));
+    await againstStore(extra, { timeoutMs: 2_000 }, async (gets, url) => {
+      const receiver = await slowReceiver(0);
+      (await bodyAt(gets, url)).pipe(receiver.destination);
+      expect(await receiver.received()).toBe(sha256(Buffer.from("12345")));
 
       await readAll(await bodyAt(gets, url));
       expect(connections).toBe(2);

@@ -132,19 +132,23 @@ const relays = new WeakMap<Socket, Relay>();
 
 /**
  * Hands the reads of `socket` to `sink` instead of its readable side, until
- * called again with undefined. Each read pauses the socket before `sink`
- * gets it, for the sink to resume once it has written the chunk; the read
- * after next goes into the buffer of a chunk the sink is done with. So a
- * relay reads into the same two buffers (one being written, one to read
- * into) and allocates nothing per read, where handed-on reads wait in
- * several places (socket, body, response) until the garbage collector finds
- * them. Correctness does not rest on the pause: Node's stream machinery can
- * start a paused socket reading again, and a buffer is read into only once
- * its chunk is done.
+ * the function it answers is called (which leaves alone a relay that has
+ * taken its place since). Each read pauses the socket before `sink` gets it,
+ * for the sink to resume once it has written the chunk; the read after next
+ * goes into the buffer of a chunk the sink is done with. So a relay reads
+ * into the same two buffers (one being written, one to read into) and
+ * allocates nothing per read, where handed-on reads wait in several places
+ * (socket, body, response) until the garbage collector finds them.
+ * Correctness does not rest on the pause: Node's stream machinery can start
+ * a paused socket reading again, and a buffer is read into only once its
+ * chunk is done. A sink that throws ends the socket with its error.
  */
-export function relayReads(socket: Socket, sink: RelaySink | undefined): void {
-  if (sink === undefined) relays.delete(socket);
-  else relays.set(socket, { sink, spare: undefined });
+export function relayReads(socket: Socket, sink: RelaySink): () => void {
+  const relay: Relay = { sink, spare: undefined };
+  relays.set(socket, relay);
+  return () => {
+    if (relays.get(socket) === relay) relays.delete(socket);
+  };
 }
 
 function relayRead(socket: Socket, relay: Relay, bytes: number, buffer: Uint8Array): void {
@@ -158,11 +162,17 @@ function relayRead(socket: Socket, relay: Relay, bytes: number, buffer: Uint8Arr
   );
   let done = false;
   socket.pause();
-  relay.sink(Buffer.from(buffer.buffer, buffer.byteOffset, bytes), () => {
-    if (done) return;
-    done = true;
-    if (relays.get(socket) === relay) relay.spare = whole;
-  });
+  try {
+    relay.sink(Buffer.from(buffer.buffer, buffer.byteOffset, bytes), () => {
+      if (done) return;
+      done = true;
+      if (relays.get(socket) === relay) relay.spare = whole;
+    });
+  } catch (error) {
+    // Node would go on to the next read with the buffer it has: end the socket instead.
+    relays.delete(socket);
+    socket.destroy(error as Error);
+  }
   if (relays.get(socket) !== relay) {
     // The relay ended with this read: the socket reads on (idle, or for
     // whoever takes it next) into a buffer of its own.

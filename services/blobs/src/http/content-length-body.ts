@@ -1,4 +1,5 @@
-import type { Socket } from "node:net";
+import { OutgoingMessage } from "node:http";
+import { Socket } from "node:net";
 import { finished, Readable } from "node:stream";
 import { relaysItself } from "@portfolio/core";
 import { relayReads } from "./bulk-reads";
@@ -30,6 +31,10 @@ export class ContentLengthBody extends Readable {
   private held: Held[] = [];
   /** A relay's writes, where the socket's reads go once it has begun. */
   private sendHeld: ((chunk: Held) => void) | undefined;
+  /** Stops a relay watching its destination close. */
+  private stopWatching: (() => void) | undefined;
+  /** Gives the socket's reads back to its readable side. */
+  private readonly stopHolding: () => void;
 
   constructor(
     private readonly socket: Socket,
@@ -46,24 +51,34 @@ export class ContentLengthBody extends Readable {
     // From now on the socket's reads come to `hold`, never to its readable
     // side, where a read that Node's stream machinery starts while the
     // socket is paused would leave them out of reach of a relay.
-    relayReads(socket, this.hold);
+    this.stopHolding = relayReads(socket, this.hold);
     this.hold(first, () => {});
   }
 
   /**
-   * Relays the body into `destination` when nothing has read it yet, as Go's
+   * Relays the body into `destination` when nothing has read it yet and
+   * `destination` writes to a socket (an HTTP message, or a socket), as Go's
    * io.Copy does: each read of the socket goes straight to
    * `destination.write`, and the socket reads again once that write has
    * completed, into a buffer it reuses (see `relayReads`). Reads take up to
    * 4 MiB, and a relay holds two buffers, where a pipe of the stream would
    * hold several reads in flight and leave each to the garbage collector.
+   * Only a socket's write calls back once nothing uses the bytes any more:
+   * a transform, for one, calls back with them still queued, so any other
+   * destination gets a pipe as any stream's.
+   *
    * `destination` is ended with the body unless `end` is false; if it closes
-   * first, the body is destroyed. Otherwise, a pipe as any stream's.
+   * first, the body is destroyed. The relay is the body's one consumer: a
+   * second pipe throws, unpiping destroys the body (it keeps no bytes for
+   * another reader), and `data` listeners see nothing.
    */
   override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
-    if (this.mode !== "waiting" || this.destroyed) return super.pipe(destination, options);
+    if (this.mode === "relayed") throw new Error("a relayed body has one destination only");
+    if (this.mode !== "waiting" || this.destroyed || !writesToSocket(destination)) {
+      return super.pipe(destination, options);
+    }
     this.mode = "relayed";
-    const stopWatching = finished(destination, { readable: false }, () => {
+    this.stopWatching = finished(destination, { readable: false }, () => {
       if (!this.released) this.destroy();
     });
     const send = ({ bytes, done, last }: Held) => {
@@ -71,15 +86,16 @@ export class ContentLengthBody extends Readable {
         done();
         // An error is the destination's (a client gone), not the body's.
         if (error) return void this.destroy();
-        if (last || this.destroyed) return;
+        // A socket handed back is another GET's.
+        if (this.released || this.destroyed) return;
         this.socket.setTimeout(this.timeoutMs);
         this.socket.resume();
       };
-      if (!last) this.socket.setTimeout(0);
+      if (!this.released) this.socket.setTimeout(0);
       if (bytes.length > 0) destination.write(bytes, next);
       else next();
       if (!last) return;
-      stopWatching();
+      this.stopWatching?.();
       this.push(null);
       this.resume();
       if (options?.end !== false) destination.end();
@@ -91,6 +107,12 @@ export class ContentLengthBody extends Readable {
     return destination;
   }
 
+  override unpipe(destination?: NodeJS.WritableStream): this {
+    if (this.mode !== "relayed") return super.unpipe(destination);
+    if (!this.readableEnded) this.destroy();
+    return this;
+  }
+
   override _read(): void {
     if (this.mode === "waiting") this.stream();
     if (this.released || this.mode === "relayed") return;
@@ -100,6 +122,7 @@ export class ContentLengthBody extends Readable {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.held = [];
+    this.stopWatching?.();
     this.finish(false);
     callback(error);
   }
@@ -114,7 +137,7 @@ export class ContentLengthBody extends Readable {
   /** Starts handing on the held bytes and the socket's reads as the stream's chunks. */
   private stream(): void {
     this.mode = "streamed";
-    relayReads(this.socket, undefined);
+    this.stopHolding();
     const held = this.held;
     this.held = [];
     for (const { bytes } of held) if (bytes.length > 0) this.push(bytes);
@@ -159,8 +182,13 @@ export class ContentLengthBody extends Readable {
   private finish(whole: boolean): void {
     if (this.released) return;
     this.released = true;
-    relayReads(this.socket, undefined);
+    this.stopHolding();
     this.socket.off("data", this.onData).off("close", this.onClose).off("timeout", this.onTimeout);
     this.release(whole);
   }
+}
+
+/** Whether writes to `destination` call back only once a socket has taken their bytes. */
+function writesToSocket(destination: NodeJS.WritableStream): boolean {
+  return destination instanceof OutgoingMessage || destination instanceof Socket;
 }
