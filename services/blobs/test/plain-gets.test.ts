@@ -1,7 +1,5 @@
-import { createHash, randomBytes } from "node:crypto";
-import { createServer as createHttpServer, type Server } from "node:http";
-import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
-import type { Readable } from "node:stream";
+import { randomBytes } from "node:crypto";
+import { createServer as createNetServer, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { propagation, SpanStatusCode, trace } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
@@ -10,84 +8,52 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import { PlainGets, type PlainGetsOptions } from "../src/http/plain-gets";
+import { PlainGets } from "../src/http/plain-gets";
+import { readAll } from "./bodies";
+import {
+  againstStore,
+  answerBody,
+  httpStore,
+  listen,
+  type RawStore,
+  sha256,
+} from "./stand-in-stores";
 
 const large = randomBytes(8 * 1024 * 1024);
 const small = Buffer.from("a short answer");
 
-/** The body of an answer that has one. */
-function bodyOf(answer: { body: Readable | undefined }): Readable {
-  if (answer.body === undefined) throw new Error("the answer came without its body");
-  return answer.body;
-}
-
-function sha256(bytes: Buffer): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
-async function readAll(body: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-async function listen(server: Server | ReturnType<typeof createNetServer>): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
 describe("PlainGets against Node's HTTP server", () => {
-  let server: Server;
-  let origin: string;
-  let accepted = 0;
   /** The Range and traceparent fields of each request, as the server saw them. */
   const ranges: (string | undefined)[] = [];
   const traceparents: (string | undefined)[] = [];
-  let gets: PlainGets;
-
-  beforeAll(async () => {
-    server = createHttpServer((request, response) => {
-      ranges.push(request.headers.range);
-      traceparents.push(request.headers.traceparent as string | undefined);
-      const path = request.url?.replace(/\?.*$/, "");
-      if (path === "/large") {
-        response.writeHead(200, { "content-length": large.length }).end(large);
-      } else if (path === "/range") {
-        const part = large.subarray(10, 20);
-        const range = `bytes 10-19/${large.length}`;
-        response.writeHead(206, { "content-range": range, "content-length": 10 }).end(part);
-      } else if (path === "/close") {
-        response.writeHead(200, { "content-length": small.length, connection: "close" });
-        response.end(small);
-      } else if (path === "/chunked") {
-        response.writeHead(200).write("no length");
-        response.end();
-      } else if (path === "/empty") {
-        response.writeHead(200, { "content-length": 0 }).end();
-      } else {
-        response.writeHead(404, { "content-length": small.length }).end(small);
-      }
-    });
-    server.on("connection", () => (accepted += 1));
-    origin = await listen(server);
-  });
-
-  beforeEach(() => {
-    gets = new PlainGets({ timeoutMs: 2_000 });
-  });
-
-  afterEach(() => gets.close());
-
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+  const store = httpStore((request, response) => {
+    ranges.push(request.headers.range);
+    traceparents.push(request.headers.traceparent as string | undefined);
+    const path = request.url?.replace(/\?.*$/, "");
+    if (path === "/large") {
+      response.writeHead(200, { "content-length": large.length }).end(large);
+    } else if (path === "/range") {
+      const part = large.subarray(10, 20);
+      const range = `bytes 10-19/${large.length}`;
+      response.writeHead(206, { "content-range": range, "content-length": 10 }).end(part);
+    } else if (path === "/close") {
+      response.writeHead(200, { "content-length": small.length, connection: "close" });
+      response.end(small);
+    } else if (path === "/chunked") {
+      response.writeHead(200).write("no length");
+      response.end();
+    } else if (path === "/empty") {
+      response.writeHead(200, { "content-length": 0 }).end();
+    } else {
+      response.writeHead(404, { "content-length": small.length }).end(small);
+    }
   });
 
   it("reads bodies byte for byte and keeps one connection for GETs one after another", async () => {
-    const before = accepted;
+    const before = store.accepted;
     for (const path of ["/large", "/missing", "/empty", "/large"]) {
-      const answer = await gets.get(new URL(path, origin));
-      const body = await readAll(bodyOf(answer));
+      const answer = await store.gets.get(new URL(path, store.origin));
+      const body = await readAll(answerBody(answer));
       if (path === "/large") {
         expect(answer.statusCode).toBe(200);
         expect(sha256(body)).toBe(sha256(large));
@@ -98,12 +64,12 @@ describe("PlainGets against Node's HTTP server", () => {
         expect(body.toString()).toBe(small.toString());
       }
     }
-    expect(accepted - before).toBe(1);
+    expect(store.accepted - before).toBe(1);
   });
 
   it("reads the next answer into a small buffer after a large body", async () => {
-    await readAll(bodyOf(await gets.get(new URL("/large", origin))));
-    const next = bodyOf(await gets.get(new URL("/large", origin)));
+    await readAll(answerBody(await store.gets.get(new URL("/large", store.origin))));
+    const next = answerBody(await store.gets.get(new URL("/large", store.origin)));
     const [first] = await next.take(1).toArray();
     // The head and the first of the body came in one read: of 64 KiB, not
     // of the 1 MiB the large body's reads had grown to.
@@ -112,74 +78,75 @@ describe("PlainGets against Node's HTTP server", () => {
   });
 
   it("sends the fields given and answers the head's fields in lower case", async () => {
-    const answer = await gets.get(new URL("/range", origin), { range: "bytes=10-19" });
+    const answer = await store.gets.get(new URL("/range", store.origin), { range: "bytes=10-19" });
     expect(answer.statusCode).toBe(206);
     expect(answer.headers["content-range"]).toBe(`bytes 10-19/${large.length}`);
-    expect(await readAll(bodyOf(answer))).toEqual(large.subarray(10, 20));
+    expect(await readAll(answerBody(answer))).toEqual(large.subarray(10, 20));
     expect(ranges.at(-1)).toBe("bytes=10-19");
   });
 
   it("answers without the body when it has no Content-Length", async () => {
-    const unframed = await gets.get(new URL("/chunked", origin));
+    const unframed = await store.gets.get(new URL("/chunked", store.origin));
     expect(unframed.statusCode).toBe(200);
     expect(unframed.headers["transfer-encoding"]).toBe("chunked");
     expect(unframed.body).toBeUndefined();
     // The connection it came on is not reused; the next GET gets a new one.
-    const answer = await gets.get(new URL("/large", origin));
-    expect(sha256(await readAll(bodyOf(answer)))).toBe(sha256(large));
+    const answer = await store.gets.get(new URL("/large", store.origin));
+    expect(sha256(await readAll(answerBody(answer)))).toBe(sha256(large));
   });
 
   it("opens a new connection after an answer that closed its own", async () => {
-    const before = accepted;
-    for (let i = 0; i < 2; i++) await readAll(bodyOf(await gets.get(new URL("/close", origin))));
-    expect(accepted - before).toBe(2);
+    const before = store.accepted;
+    for (let i = 0; i < 2; i++)
+      await readAll(answerBody(await store.gets.get(new URL("/close", store.origin))));
+    expect(store.accepted - before).toBe(2);
   });
 
   it("sends again on a new connection when storage closed the idle one", async () => {
-    await readAll(bodyOf(await gets.get(new URL("/large", origin))));
-    server.closeIdleConnections();
+    await readAll(answerBody(await store.gets.get(new URL("/large", store.origin))));
+    store.server.closeIdleConnections();
     await sleep(50);
-    const answer = await gets.get(new URL("/large", origin));
-    expect(sha256(await readAll(bodyOf(answer)))).toBe(sha256(large));
+    const answer = await store.gets.get(new URL("/large", store.origin));
+    expect(sha256(await readAll(answerBody(answer)))).toBe(sha256(large));
   });
 
   it("keeps at most maxIdlePerHost connections idle", async () => {
     const few = new PlainGets({ maxIdlePerHost: 3 });
     try {
-      const before = accepted;
+      const before = store.accepted;
       // Five GETs at once take five connections; three stay for the next five.
       const opened = await Promise.all(
-        Array.from({ length: 5 }, () => few.get(new URL("/large", origin))),
+        Array.from({ length: 5 }, () => few.get(new URL("/large", store.origin))),
       );
-      await Promise.all(opened.map((answer) => readAll(bodyOf(answer))));
-      expect(accepted - before).toBe(5);
+      await Promise.all(opened.map((answer) => readAll(answerBody(answer))));
+      expect(store.accepted - before).toBe(5);
       await Promise.all(
         Array.from({ length: 5 }, async () =>
-          readAll(bodyOf(await few.get(new URL("/large", origin)))),
+          readAll(answerBody(await few.get(new URL("/large", store.origin)))),
         ),
       );
-      expect(accepted - before).toBe(7);
+      expect(store.accepted - before).toBe(7);
     } finally {
       few.close();
     }
   });
 
   it("does not reuse a connection whose body was left unread", async () => {
-    const before = accepted;
-    const first = await gets.get(new URL("/large", origin));
-    bodyOf(first).destroy();
-    const second = await gets.get(new URL("/large", origin));
-    expect(sha256(await readAll(bodyOf(second)))).toBe(sha256(large));
-    expect(accepted - before).toBe(2);
+    const before = store.accepted;
+    const first = await store.gets.get(new URL("/large", store.origin));
+    answerBody(first).destroy();
+    const second = await store.gets.get(new URL("/large", store.origin));
+    expect(sha256(await readAll(answerBody(second)))).toBe(sha256(large));
+    expect(store.accepted - before).toBe(2);
   });
 
   it("waits for a consumer that reads slowly without timing out", async () => {
     const slow = new PlainGets({ timeoutMs: 200 });
     try {
-      const answer = await slow.get(new URL("/large", origin));
+      const answer = await slow.get(new URL("/large", store.origin));
       await sleep(500);
       const chunks: Buffer[] = [];
-      for await (const chunk of bodyOf(answer)) {
+      for await (const chunk of answerBody(answer)) {
         chunks.push(chunk as Buffer);
         if (chunks.length === 2) await sleep(400);
       }
@@ -196,17 +163,17 @@ describe("PlainGets against Node's HTTP server", () => {
     );
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     try {
-      const answer = await gets.get(new URL("/large?X-Amz-Signature=secret", origin));
+      const answer = await store.gets.get(new URL("/large?X-Amz-Signature=secret", store.origin));
       expect(spans.getFinishedSpans()).toHaveLength(0);
-      await readAll(bodyOf(answer));
-      await readAll(bodyOf(await gets.get(new URL("/missing", origin))));
+      await readAll(answerBody(answer));
+      await readAll(answerBody(await store.gets.get(new URL("/missing", store.origin))));
 
       const [pulled, missing] = spans.getFinishedSpans();
       expect(pulled?.name).toBe("GET");
       expect(pulled?.attributes).toMatchObject({
         "http.request.method": "GET",
         "http.response.status_code": 200,
-        "url.full": `${origin}/large`,
+        "url.full": `${store.origin}/large`,
       });
       expect(missing?.status.code).toBe(SpanStatusCode.ERROR);
       expect(traceparents.at(-2)).toMatch(new RegExp(`^00-${pulled?.spanContext().traceId}-`));
@@ -217,58 +184,21 @@ describe("PlainGets against Node's HTTP server", () => {
   });
 
   it("refuses URLs other than http:", async () => {
-    await expect(gets.get(new URL("https://127.0.0.1/x"))).rejects.toThrow(/http: URLs/);
+    await expect(store.gets.get(new URL("https://127.0.0.1/x"))).rejects.toThrow(/http: URLs/);
   });
 });
 
 describe("PlainGets against a store that misbehaves", () => {
-  interface Store {
-    gets: PlainGets;
-    url: URL;
-    /** The connections the store accepted so far. */
-    connections(): number;
-  }
-
-  /**
-   * Runs `test` with a PlainGets of `options` against a TCP server that
-   * answers the n-th request of each connection with `answer(socket, n)`,
-   * and closes both afterwards.
-   */
-  async function againstStore(
-    answer: (socket: Socket, request: number) => void,
-    options: PlainGetsOptions,
-    test: (store: Store) => Promise<void>,
-  ): Promise<void> {
-    const accepted = new Set<Socket>();
-    let connections = 0;
-    const server = createNetServer((socket) => {
-      accepted.add(socket);
-      connections += 1;
-      let requests = 0;
-      socket.on("data", () => answer(socket, ++requests));
-      socket.on("error", () => {});
-    });
-    const url = new URL("/", await listen(server));
-    const gets = new PlainGets(options);
-    try {
-      await test({ gets, url, connections: () => connections });
-    } finally {
-      gets.close();
-      for (const socket of accepted) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    }
-  }
-
   const ok = (text: string) => `HTTP/1.1 200 OK\r\ncontent-length: ${text.length}\r\n\r\n${text}`;
-  const textOf = async ({ gets, url }: Store) =>
-    (await readAll(bodyOf(await gets.get(url)))).toString();
+  const textOf = async ({ gets, url }: RawStore) =>
+    (await readAll(answerBody(await gets.get(url)))).toString();
 
   it("fails a body cut short instead of ending it early", async () => {
     const cut = (socket: Socket) =>
       socket.end("HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly a few bytes");
     await againstStore(cut, {}, async ({ gets, url }) => {
       const answer = await gets.get(url);
-      await expect(readAll(bodyOf(answer))).rejects.toThrow(
+      await expect(readAll(answerBody(answer))).rejects.toThrow(
         /closed the connection; 984 bytes of the body were still to come/,
       );
     });
@@ -279,7 +209,7 @@ describe("PlainGets against a store that misbehaves", () => {
       socket.write("HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nsome bytes");
     await againstStore(stall, { timeoutMs: 300 }, async ({ gets, url }) => {
       const answer = await gets.get(url);
-      await expect(readAll(bodyOf(answer))).rejects.toThrow(
+      await expect(readAll(answerBody(answer))).rejects.toThrow(
         /sent nothing for 300 ms; 990 bytes of the body/,
       );
     });
@@ -341,7 +271,7 @@ describe("PlainGets against a store that misbehaves", () => {
       expect(await textOf(store)).toBe("first");
       const again = await store.gets.get(store.url);
       expect(again.statusCode).toBe(200);
-      expect((await readAll(bodyOf(again))).toString()).toBe("first");
+      expect((await readAll(answerBody(again))).toString()).toBe("first");
       expect(store.connections()).toBe(2);
     });
   });
@@ -355,7 +285,7 @@ describe("PlainGets against a store that misbehaves", () => {
       for (const status of [204, 304]) {
         const answer = await gets.get(url);
         expect(answer.statusCode).toBe(status);
-        expect((await readAll(bodyOf(answer))).length).toBe(0);
+        expect((await readAll(answerBody(answer))).length).toBe(0);
       }
     });
   });

@@ -1,30 +1,19 @@
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { createServer as createHttpServer, type Server } from "node:http";
-import { type AddressInfo, connect, createServer as createNetServer, type Socket } from "node:net";
+import { connect, createServer as createNetServer, type Socket } from "node:net";
 import { PassThrough, type Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isRelayedBody } from "@portfolio/core";
 import { MAX_READ_BYTES, MAX_RELAY_READ_BYTES } from "../src/http/bulk-reads";
-import { PlainGets, type PlainGetsOptions } from "../src/http/plain-gets";
+import type { PlainGets } from "../src/http/plain-gets";
 import { readAll } from "./bodies";
+import { againstStore, answerBody, httpStore, listen, sha256 } from "./stand-in-stores";
 
 const large = randomBytes(64 * 1024 * 1024);
 
-function sha256(bytes: Buffer): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
-async function listen(server: Server | ReturnType<typeof createNetServer>): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
 async function bodyAt(gets: PlainGets, url: URL): Promise<Readable> {
-  const { body } = await gets.get(url);
-  if (body === undefined) throw new Error("the answer came without its body");
-  return body;
+  return answerBody(await gets.get(url));
 }
 
 /** Receivers' sockets, closed after each test. */
@@ -92,40 +81,20 @@ async function slowReceiver(pauseMs: number, { once: onlyOnce = false } = {}) {
 }
 
 describe("a body piped to a socket before it is read (a relay)", () => {
-  let server: Server;
-  let origin: string;
-  let accepted = 0;
-  let gets: PlainGets;
-
-  beforeAll(async () => {
-    server = createHttpServer((request, response) => {
-      const size = Number(new URL(request.url ?? "/", "http://x").searchParams.get("size"));
-      const body = size > 0 ? large.subarray(0, size) : large;
-      response.writeHead(200, { "content-length": body.length }).end(body);
-    });
-    server.on("connection", () => (accepted += 1));
-    origin = await listen(server);
-  });
-
-  beforeEach(() => {
-    gets = new PlainGets({ timeoutMs: 2_000 });
-  });
-
-  afterEach(() => gets.close());
-
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+  const store = httpStore((request, response) => {
+    const size = Number(new URL(request.url ?? "/", "http://x").searchParams.get("size"));
+    const body = size > 0 ? large.subarray(0, size) : large;
+    response.writeHead(200, { "content-length": body.length }).end(body);
   });
 
   it("is marked as one, so that senders do not wrap it", async () => {
-    const body = await bodyAt(gets, new URL("/large", origin));
+    const body = await bodyAt(store.gets, new URL("/large", store.origin));
     expect(isRelayedBody(body)).toBe(true);
     body.destroy();
   });
 
   it("writes every byte intact to a slow client, reading into few buffers", async () => {
-    const body = await bodyAt(gets, new URL("/large", origin));
+    const body = await bodyAt(store.gets, new URL("/large", store.origin));
     const receiver = await slowReceiver(2);
     body.pipe(receiver.destination);
 
@@ -141,7 +110,7 @@ describe("a body piped to a socket before it is read (a relay)", () => {
   });
 
   it("relays what storage sent before it was piped, however long that took", async () => {
-    const body = await bodyAt(gets, new URL("/large", origin));
+    const body = await bodyAt(store.gets, new URL("/large", store.origin));
     await sleep(100);
     const receiver = await slowReceiver(0);
     body.pipe(receiver.destination);
@@ -149,41 +118,41 @@ describe("a body piped to a socket before it is read (a relay)", () => {
   });
 
   it("ends the destination, and its connection serves the next GET, relayed or read", async () => {
-    const before = accepted;
+    const before = store.accepted;
     const receiver = await slowReceiver(0);
-    (await bodyAt(gets, new URL("/large", origin))).pipe(receiver.destination);
+    (await bodyAt(store.gets, new URL("/large", store.origin))).pipe(receiver.destination);
     const relayed = await receiver.received();
-    const read = await readAll(await bodyAt(gets, new URL("/large", origin)));
+    const read = await readAll(await bodyAt(store.gets, new URL("/large", store.origin)));
 
     expect(relayed).toBe(sha256(large));
     expect(sha256(read)).toBe(sha256(large));
-    expect(accepted - before).toBe(1);
+    expect(store.accepted - before).toBe(1);
   });
 
   it("does not end a destination that was not to be ended", async () => {
     const { destination } = await slowReceiver(0);
-    const body = await bodyAt(gets, new URL("/large", origin));
+    const body = await bodyAt(store.gets, new URL("/large", store.origin));
     body.pipe(destination, { end: false });
     await finished(body);
     expect(destination.writableEnded).toBe(false);
   });
 
   it("stops, and closes its connection, when the client goes away", async () => {
-    const before = accepted;
+    const before = store.accepted;
     const receiver = await slowReceiver(5);
     receiver.destination.on("error", () => {});
-    const body = await bodyAt(gets, new URL("/large", origin));
+    const body = await bodyAt(store.gets, new URL("/large", store.origin));
     body.pipe(receiver.destination);
     setTimeout(() => receiver.receiving.destroy(), 30);
     await expect(finished(body)).rejects.toThrow(/premature close/i);
 
-    await readAll(await bodyAt(gets, new URL("/large", origin)));
-    expect(accepted - before).toBe(2);
+    await readAll(await bodyAt(store.gets, new URL("/large", store.origin)));
+    expect(store.accepted - before).toBe(2);
   });
 
   it("stops when the destination is destroyed between writes", async () => {
     const { destination } = await slowReceiver(50);
-    const body = await bodyAt(gets, new URL("/large", origin));
+    const body = await bodyAt(store.gets, new URL("/large", store.origin));
     body.pipe(destination);
     setTimeout(() => destination.destroy(), 20);
     await expect(finished(body)).rejects.toThrow(/premature close/i);
@@ -191,7 +160,7 @@ describe("a body piped to a socket before it is read (a relay)", () => {
   });
 
   it("is one destination's only: a second pipe throws, unpiping destroys it", async () => {
-    const body = await bodyAt(gets, new URL("/large", origin));
+    const body = await bodyAt(store.gets, new URL("/large", store.origin));
     const { destination } = await slowReceiver(0);
     body.pipe(destination);
     expect(() => body.pipe(new PassThrough())).toThrow(/one destination/);
@@ -199,9 +168,9 @@ describe("a body piped to a socket before it is read (a relay)", () => {
     expect(body.destroyed).toBe(true);
   });
 
-  it("gives a destination that is not a socket a stream's pipe, whose bytes stay intact", async () => {
+  it("pipes as any stream into a destination that is not a socket, bytes intact", async () => {
     // A transform calls a write back while the chunk still waits in its queue.
-    const body = await bodyAt(gets, new URL("/large", origin));
+    const body = await bodyAt(store.gets, new URL("/large", store.origin));
     const passThrough = new PassThrough();
     body.pipe(passThrough);
     await sleep(200);
@@ -210,53 +179,30 @@ describe("a body piped to a socket before it is read (a relay)", () => {
 
   it("leaves the socket it handed back to the next GET alone when read late", async () => {
     // A body that comes whole with its head hands its socket back at once...
-    const small = new URL("/?size=1000", origin);
-    const early = await bodyAt(gets, small);
+    const small = new URL("/?size=1000", store.origin);
+    const early = await bodyAt(store.gets, small);
     // ...and the next GET, relayed, takes that socket.
-    const before = accepted;
-    const next = await bodyAt(gets, new URL("/large", origin));
+    const before = store.accepted;
+    const next = await bodyAt(store.gets, new URL("/large", store.origin));
     const receiver = await slowReceiver(1);
     next.pipe(receiver.destination);
     await sleep(20);
 
     expect(sha256(await readAll(early))).toBe(sha256(large.subarray(0, 1000)));
     expect(await receiver.received()).toBe(sha256(large));
-    expect(accepted).toBe(before);
+    expect(store.accepted).toBe(before);
   });
 });
 
 describe("a relay from a store that misbehaves", () => {
-  /** A TCP server answering each request with `answer`; closed after `test`. */
-  async function againstStore(
-    answer: (socket: Socket) => void,
-    options: PlainGetsOptions,
-    test: (gets: PlainGets, url: URL) => Promise<void>,
-  ): Promise<void> {
-    const accepted = new Set<Socket>();
-    const server = createNetServer((socket) => {
-      accepted.add(socket);
-      socket.once("data", () => answer(socket));
-      socket.on("error", () => {});
-    });
-    const url = new URL("/", await listen(server));
-    const gets = new PlainGets(options);
-    try {
-      await test(gets, url);
-    } finally {
-      gets.close();
-      for (const socket of accepted) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    }
-  }
-
   const head = (length: number) => `HTTP/1.1 200 OK\r\ncontent-length: ${length}\r\n\r\n`;
 
-  it("fails the body, leaving the destination open, when storage cuts the answer short", async () => {
+  it("fails the body, destination left open, when storage cuts the answer short", async () => {
     const cut = (socket: Socket) => {
       socket.write(head(4 * 1024 * 1024));
       socket.end(large.subarray(0, 3 * 1024 * 1024));
     };
-    await againstStore(cut, { timeoutMs: 2_000 }, async (gets, url) => {
+    await againstStore(cut, { timeoutMs: 2_000 }, async ({ gets, url }) => {
       const { destination } = await slowReceiver(0);
       const body = await bodyAt(gets, url);
       body.pipe(destination);
@@ -267,7 +213,7 @@ describe("a relay from a store that misbehaves", () => {
 
   it("fails once storage goes silent past the deadline", async () => {
     const stall = (socket: Socket) => socket.write(`${head(1000)}some bytes`);
-    await againstStore(stall, { timeoutMs: 300 }, async (gets, url) => {
+    await againstStore(stall, { timeoutMs: 300 }, async ({ gets, url }) => {
       const { destination } = await slowReceiver(0);
       const body = await bodyAt(gets, url);
       body.pipe(destination);
@@ -280,7 +226,7 @@ describe("a relay from a store that misbehaves", () => {
     const body = large;
     const send = (socket: Socket) =>
       socket.write(Buffer.concat([Buffer.from(head(body.length)), body]));
-    await againstStore(send, { timeoutMs: 200 }, async (gets, url) => {
+    await againstStore(send, { timeoutMs: 200 }, async ({ gets, url }) => {
       const receiver = await slowReceiver(600, { once: true });
       (await bodyAt(gets, url)).pipe(receiver.destination);
       expect(await receiver.received()).toBe(sha256(body));
@@ -288,18 +234,14 @@ describe("a relay from a store that misbehaves", () => {
   });
 
   it("reuses no connection whose store sent more than the body", async () => {
-    let connections = 0;
-    const extra = (socket: Socket) => {
-      connections += 1;
-      socket.write(`${head(5)}12345 and more`);
-    };
-    await againstStore(extra, { timeoutMs: 2_000 }, async (gets, url) => {
+    const extra = (socket: Socket) => socket.write(`${head(5)}12345 and more`);
+    await againstStore(extra, { timeoutMs: 2_000 }, async ({ gets, url, connections }) => {
       const receiver = await slowReceiver(0);
       (await bodyAt(gets, url)).pipe(receiver.destination);
       expect(await receiver.received()).toBe(sha256(Buffer.from("12345")));
 
       await readAll(await bodyAt(gets, url));
-      expect(connections).toBe(2);
+      expect(connections()).toBe(2);
     });
   });
 });
